@@ -1,0 +1,116 @@
+"""Whisper transcription for short utterances, fast on a CPU.
+
+faster-whisper's `transcribe` pads every utterance to 30 s and encodes twice (language id,
+then decoding). A spoken question is a few seconds long, so we pad it with a little
+silence instead, encode once, and run language id and greedy decoding on that one
+encoder output. Decoding is capped by the audio's length so it cannot loop forever.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from asr.settings import AsrSettings
+from models import resolve
+
+SAMPLE_RATE = 16000
+_PAD_S = 2.0  # silence after the speech: Whisper expects to see the utterance end
+_MIN_WINDOW_S = 4.0
+_MAX_WINDOW_S = 30.0
+_TOKENS_PER_S = 12  # generous for Chinese and Japanese, which need the most tokens per second
+_NO_SPEECH_THRESHOLD = 0.6
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    language: str
+    language_probability: float
+    audio_s: float
+    decode_s: float
+    no_speech_prob: float = 0.0
+
+
+class WhisperEngine:
+    """One loaded Whisper model shared by every session; decodes run one at a time."""
+
+    def __init__(self, settings: AsrSettings | None = None):
+        from faster_whisper import WhisperModel
+        from faster_whisper.tokenizer import Tokenizer
+
+        self.settings = settings or AsrSettings()
+        resolved = resolve(self.settings.model)
+        self._model = WhisperModel(
+            str(resolved.path) if resolved.path else resolved.hub_id,
+            device=self.settings.device,
+            compute_type=self.settings.compute_type,
+            cpu_threads=self.settings.cpu_threads,
+        )
+        self._tokenizer_cls = Tokenizer
+        self.multilingual = self._model.model.is_multilingual
+        self._lock = threading.Lock()
+        self._allowed = {f"<|{code}|>" for code in self.settings.languages}
+
+    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+        """Transcribe 16 kHz mono float32 audio; `language` skips language id."""
+        started = time.perf_counter()
+        audio = np.asarray(audio, dtype=np.float32)
+        audio_s = len(audio) / SAMPLE_RATE
+        if audio_s > _MAX_WINDOW_S - _PAD_S:
+            audio = audio[-int((_MAX_WINDOW_S - _PAD_S) * SAMPLE_RATE):]  # keep the latest words
+        window_s = max(_MIN_WINDOW_S, len(audio) / SAMPLE_RATE + _PAD_S)
+        padded = np.zeros(int(window_s * SAMPLE_RATE), dtype=np.float32)
+        padded[: len(audio)] = audio
+        with self._lock:
+            features = self._model.feature_extractor(padded)
+            encoded = self._model.encode(features)
+            lang, prob = self._language(encoded, language)
+            tokenizer = self._tokenizer_cls(
+                self._model.hf_tokenizer, self.multilingual, task="transcribe",
+                language=lang if self.multilingual else None,
+            )
+            # With timestamps on, Whisper says where each segment starts, so a segment it
+            # invents in the padding (a repeat of the question) can be dropped.
+            prompt = list(tokenizer.sot_sequence)
+            max_new = int(10 + _TOKENS_PER_S * min(audio_s, _MAX_WINDOW_S))
+            result = self._model.model.generate(
+                encoded, [prompt], beam_size=self.settings.beam_size,
+                max_length=len(prompt) + max_new, no_repeat_ngram_size=4,
+                return_no_speech_prob=True, suppress_blank=True,
+            )[0]
+        tokens = _tokens_within(result.sequences_ids[0], tokenizer, audio_s)
+        text = tokenizer.decode(tokens).strip()
+        no_speech = float(result.no_speech_prob)
+        if no_speech > _NO_SPEECH_THRESHOLD and len(tokens) < 4:
+            text = ""  # Whisper's "Thank you." on noise
+        return Transcript(text, lang, prob, audio_s, time.perf_counter() - started, no_speech)
+
+    def _language(self, encoded, forced: str | None) -> tuple[str, float]:
+        if not self.multilingual:
+            return "en", 1.0
+        if forced:
+            return forced, 1.0
+        ranked = self._model.model.detect_language(encoded)[0]
+        for token, prob in ranked:
+            if not self._allowed or token in self._allowed:
+                return token[2:-2], float(prob)
+        token, prob = ranked[0]
+        return token[2:-2], float(prob)
+
+
+def _tokens_within(sequence: list[int], tokenizer, audio_s: float) -> list[int]:
+    """Text tokens of the segments that start inside the real audio (not the padding)."""
+    kept: list[int] = []
+    keep = True
+    for token in sequence:
+        if token >= tokenizer.timestamp_begin:
+            start_s = (token - tokenizer.timestamp_begin) * 0.02
+            if start_s >= audio_s - 0.1 and kept:
+                keep = False
+        elif token < tokenizer.eot and keep:
+            kept.append(token)
+    return kept

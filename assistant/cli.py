@@ -1,0 +1,151 @@
+"""The `voice-assistant` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from assistant.audio_io import AudioFileError
+from assistant.config import ConfigError, load_config
+from models import ModelError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args) or 0
+    except (ConfigError, AudioFileError, ModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voice-assistant", description="Offline voice shopping assistant.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
+    commands = parser.add_subparsers(title="commands")
+
+    sim = commands.add_parser("simulate", help="feed WAV files through the full pipeline as one conversation")
+    sim.add_argument("--audio", action="append", required=True, metavar="WAV",
+                     help="a shopper utterance (repeat for a conversation); any rate, mono or stereo")
+    sim.add_argument("--out", metavar="WAV", help="write the assistant's audio as the shopper heard it")
+    sim.add_argument("--json", action="store_true", help="print the turns as JSON")
+    sim.add_argument("--barge-in-after", type=float, metavar="SECONDS",
+                     help="start the next file this long after the previous reply began playing")
+    sim.add_argument("--fast", action="store_true",
+                     help="stream the files as fast as possible (latency figures then mean little)")
+    sim.add_argument("--config", metavar="FILE", help="assistant.yaml")
+    sim.set_defaults(run=_simulate)
+
+    talk = commands.add_parser("talk", help="talk to the assistant through this computer's mic and speaker")
+    talk.add_argument("--config", metavar="FILE", help="assistant.yaml")
+    talk.add_argument("--barge-in", action="store_true",
+                      help="let speech interrupt the reply (use a headset: speakers would interrupt themselves)")
+    talk.add_argument("--input-device", help="sounddevice input device (name or index)")
+    talk.add_argument("--output-device", help="sounddevice output device (name or index)")
+    talk.set_defaults(run=_talk)
+
+    bench = commands.add_parser("bench", help="latency benchmark on synthesised shopper questions")
+    bench.add_argument("--config", metavar="FILE", help="assistant.yaml")
+    bench.add_argument("--rounds", type=int, default=1, help="how many times to ask the question set")
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.set_defaults(run=_bench)
+
+    config = commands.add_parser("config", help="configuration tools")
+    config_commands = config.add_subparsers(title="config commands")
+    check = config_commands.add_parser("check", help="validate an assistant.yaml")
+    check.add_argument("file")
+    check.set_defaults(run=_config_check)
+    show = config_commands.add_parser("defaults", help="print the built-in configuration as YAML")
+    show.set_defaults(run=_config_defaults)
+
+    try:
+        from catalog.cli import add_catalog_commands
+    except ImportError:  # the catalog tools are optional for the voice path
+        pass
+    else:
+        add_catalog_commands(commands)
+    return parser
+
+
+def _load_engines(config_path: str | None):
+    from assistant.engines import Engines
+
+    config = load_config(config_path)
+    print("loading models…", file=sys.stderr)
+    return Engines.load(config)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from assistant.audio_io import read_audio_file
+    from assistant.simulate import simulate
+
+    for path in args.audio:  # fail on a bad file before spending time on models
+        read_audio_file(path)
+    engines = _load_engines(args.config)
+    turns = asyncio.run(simulate(engines, args.audio, barge_in_after=args.barge_in_after,
+                                 out=args.out, realtime=not args.fast))
+    if args.json:
+        print(json.dumps({"turns": [t.to_json() for t in turns]}, ensure_ascii=False, indent=2))
+    else:
+        for turn in turns:
+            cut = " [interrupted]" if turn.interrupted else ""
+            print(f"shopper ({turn.language}): {turn.transcript}")
+            print(f"assistant{cut}: {turn.heard_reply if turn.interrupted else turn.reply}")
+            print(f"  voice-to-voice {turn.latency_ms()['voice_to_voice']} ms")
+        if not turns:
+            print("no speech was recognised in the audio", file=sys.stderr)
+    return 0
+
+
+def _talk(args: argparse.Namespace) -> int:
+    from assistant.transports.local import LocalAudioUnavailable, talk
+
+    try:
+        engines = _load_engines(args.config)
+        asyncio.run(talk(engines, barge_in=args.barge_in, input_device=args.input_device,
+                         output_device=args.output_device))
+    except LocalAudioUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from assistant.bench import run_bench
+
+    engines = _load_engines(args.config)
+    report = asyncio.run(run_bench(engines, rounds=args.rounds))
+    print(json.dumps(report, indent=2) if args.json else report["text"])
+    return 0
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    config = load_config(args.file)
+    print(f"{args.file}: ok ({len(config.dialogue.intents)} intents, languages with voices: "
+          f"{', '.join(sorted(config.tts.voices))})")
+    return 0
+
+
+def _config_defaults(args: argparse.Namespace) -> int:
+    import yaml
+
+    from assistant.config import AssistantConfig
+
+    print(yaml.safe_dump(AssistantConfig().model_dump(mode="json"), allow_unicode=True, sort_keys=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Models and stores loaded once per process and shared by every session."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from asr.streaming import StreamingTranscriber
+from asr.whisper_engine import WhisperEngine
+from assistant.config import AssistantConfig
+from catalog.store import CatalogStore
+from dialogue.manager import DialogueManager
+from tts.synthesizer import StreamingSynthesizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Engines:
+    config: AssistantConfig
+    whisper: WhisperEngine
+    synthesizer: StreamingSynthesizer
+    store: CatalogStore
+    dialogue: DialogueManager
+
+    @classmethod
+    def load(cls, config: AssistantConfig | None = None, warm_up: bool = True) -> "Engines":
+        config = config or AssistantConfig()
+        started = time.perf_counter()
+        whisper = WhisperEngine(config.asr)
+        synthesizer = StreamingSynthesizer(config.tts)
+        store = open_store(config)
+        engines = cls(config, whisper, synthesizer, store, DialogueManager(store, config.dialogue))
+        if warm_up:
+            engines.warm_up()
+        log.info("models loaded in %.1f s", time.perf_counter() - started)
+        return engines
+
+    def transcriber(self) -> StreamingTranscriber:
+        return StreamingTranscriber(self.whisper)
+
+    def warm_up(self) -> None:
+        """The first inference of each model is slow (allocations, kernels); pay it at start-up."""
+        self.whisper.transcribe(np.zeros(16000, np.float32), "en")
+        default_language = self.config.dialogue.language.default
+        self.synthesizer.voices.for_language(default_language).synthesize("Hello.")
+        self.store.search("warm up", limit=1)
+
+
+def open_store(config: AssistantConfig) -> CatalogStore:
+    if config.catalog.path == "demo":
+        return CatalogStore.open_demo(embeddings=config.catalog.embeddings)
+    return CatalogStore.open(config.catalog.path, embeddings=config.catalog.embeddings)

@@ -1,0 +1,312 @@
+"""One conversation: listening -> user speaking -> thinking -> speaking -> listening.
+
+Each reply is an asyncio task; cancelling it is how the shopper interrupts. A reply is
+prepared speculatively as soon as the shopper pauses and is thrown away if they go on;
+its audio leaves only once the endpointer has confirmed the turn is over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import time
+from collections.abc import AsyncIterable, Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from asr.endpointer import EndpointEvent, Endpointer, EventKind, FrameSplitter
+from asr.streaming import Utterance
+from assistant.barge_in import BackchannelFilter
+from assistant.config import AssistantConfig
+from assistant.engines import Engines
+from assistant.heard import heard_text
+from assistant.transports.base import AudioOutput
+from assistant.turn import TurnRecord
+from dialogue.history import ConversationHistory
+from dialogue.language import LanguageTracker
+from dialogue.manager import DialogueContext
+from tts.synthesizer import SpeechChunk
+
+log = logging.getLogger(__name__)
+_RECHECK_S = 0.4  # while a possible interruption goes on, look at it again this often
+
+
+class State(str, Enum):
+    LISTENING = "listening"
+    USER_SPEAKING = "user_speaking"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+    HANDED_OFF = "handed_off"
+    CLOSED = "closed"
+
+
+@dataclass
+class _Reply:
+    """A reply in the making; speculative until `committed` is set."""
+
+    turn: TurnRecord
+    committed: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task | None = None
+    chunks: list[SpeechChunk] = field(default_factory=list)
+    text: str = ""
+    accepted: bool = False
+
+
+@dataclass
+class _Candidate:
+    """Speech that began while the assistant was thinking or speaking."""
+
+    onset_at: float
+    next_check_s: float
+    check: asyncio.Task | None = None
+    interrupted: bool = False
+
+
+class Session:
+    def __init__(self, engines: Engines, output: AudioOutput, config: AssistantConfig | None = None,
+                 on_event: Callable[[dict], None] | None = None, clock: Callable[[], float] = time.monotonic):
+        self.engines = engines
+        self.config = config or engines.config
+        self.output = output
+        self.on_event = on_event or (lambda event: None)
+        self.clock = clock
+        asr = self.config.asr
+        self.endpointer = Endpointer(asr.vad, asr.endpoint)
+        self.splitter = FrameSplitter(self.endpointer.frame_bytes)
+        self.transcriber = engines.transcriber()
+        self.language = LanguageTracker(self.config.dialogue.language)
+        self.backchannels = BackchannelFilter(self.config.barge_in)
+        self.history = ConversationHistory()
+        self.dialogue_context = DialogueContext()
+        self.turns: list[TurnRecord] = []
+        self.state = State.LISTENING
+        self._utterance: Utterance | None = None
+        self._candidate: _Candidate | None = None
+        self._reply: _Reply | None = None  # committed: being thought about or spoken
+        self._speculative: _Reply | None = None
+        self._partial: asyncio.Task | None = None
+        self._next_partial_s = 0.0
+        self._last_voiced_at = 0.0
+
+    # ---- input ------------------------------------------------------------------------------
+    async def run(self, pcm: AsyncIterable[bytes]) -> None:
+        """Consume 16 kHz mono int16 PCM until the stream ends, then wait for the last reply."""
+        try:
+            async for data in pcm:
+                for frame in self.splitter.feed(data):
+                    self._on_frame(frame)
+                await asyncio.sleep(0)  # let reply tasks run between network reads
+            if self._reply and self._reply.task:
+                await asyncio.gather(self._reply.task, return_exceptions=True)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        tasks = [t for t in (self._partial, self._reply and self._reply.task,
+                             self._speculative and self._speculative.task,
+                             self._candidate and self._candidate.check) if t and not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.state = State.CLOSED
+
+    def is_idle(self) -> bool:
+        return self.state == State.LISTENING and self._utterance is None
+
+    def _on_frame(self, frame: bytes) -> None:
+        now = self.clock()
+        event = self.endpointer.push(frame)
+        if self.endpointer.in_speech and self.endpointer.silence_ms == 0:
+            self._last_voiced_at = now
+        if self._utterance is not None:
+            self._utterance.add(frame)
+        else:
+            self.transcriber.keep_history(frame)
+        if event is not None:
+            self._on_endpoint(event, now)
+        elif self._utterance is not None:
+            self._while_speech_goes_on()
+
+    def _on_endpoint(self, event: EndpointEvent, now: float) -> None:
+        kind = event.kind
+        if kind is EventKind.SPEECH_START:
+            self._speech_started(event, now)
+        elif self._utterance is None:
+            return  # speech we chose to ignore (half-duplex while speaking)
+        elif kind is EventKind.PAUSE and self._candidate is None:
+            self._speculative = self._start_reply(self._utterance, now)
+        elif kind is EventKind.RESUME:
+            self._drop_speculation()
+        elif kind is EventKind.SPEECH_END:
+            self._speech_ended(now)
+
+    def _speech_started(self, event: EndpointEvent, now: float) -> None:
+        voiced_s = event.at_s - event.speech_start_s
+        busy = self.state in (State.THINKING, State.SPEAKING)
+        if busy and not self.config.barge_in.enabled:
+            return
+        self._utterance = self.transcriber.start_utterance(voiced_s)
+        self._next_partial_s = self._utterance.duration_s + self.config.asr.partial_interval_ms / 1000
+        if busy:
+            min_s = self.config.barge_in.min_speech_ms / 1000
+            self._candidate = _Candidate(onset_at=now - voiced_s, next_check_s=max(min_s, voiced_s))
+        else:
+            self._set_state(State.USER_SPEAKING)
+        self.on_event({"type": "speech_start"})
+
+    def _while_speech_goes_on(self) -> None:
+        speech_s = self.endpointer.now_s - self.endpointer.speech_start_s
+        candidate = self._candidate
+        if candidate is not None:
+            if not candidate.interrupted and speech_s >= candidate.next_check_s and not _running(candidate.check):
+                candidate.next_check_s = speech_s + _RECHECK_S
+                candidate.check = asyncio.create_task(self._check_interruption(candidate))
+            return
+        voiced_now = self.endpointer.silence_ms == 0
+        if voiced_now and self._utterance.duration_s >= self._next_partial_s and not _running(self._partial):
+            self._next_partial_s = self._utterance.duration_s + self.config.asr.partial_interval_ms / 1000
+            self._partial = asyncio.create_task(self._send_partial(self._utterance))
+
+    def _speech_ended(self, now: float) -> None:
+        utterance, candidate = self._utterance, self._candidate
+        self._utterance, self._candidate = None, None
+        if candidate is not None:
+            if candidate.check and not candidate.check.done():
+                candidate.check.cancel()
+            self.on_event({"type": "backchannel_ignored"})
+            return  # never became an interruption: "uh-huh", a cough, the assistant's own echo
+        reply = self._speculative or self._start_reply(utterance, now)
+        self._speculative = None
+        reply.turn.speech_end_at = self._last_voiced_at
+        reply.turn.endpoint_at = now
+        reply.committed.set()
+        self._reply = reply
+        self._set_state(State.THINKING)
+
+    def _drop_speculation(self) -> None:
+        if self._speculative is not None:
+            self._speculative.task.cancel()
+            self._speculative = None
+
+    # ---- replies ----------------------------------------------------------------------------
+    def _start_reply(self, utterance: Utterance, now: float) -> _Reply:
+        reply = _Reply(TurnRecord(index=len(self.turns), speech_end_at=self._last_voiced_at))
+        reply.task = asyncio.create_task(self._respond(reply, utterance.audio().copy()))
+        return reply
+
+    async def _respond(self, reply: _Reply, audio) -> None:
+        turn = reply.turn
+        try:
+            heard = await self.transcriber.final(audio)
+            turn.asr_final_at = self.clock()
+            turn.asr_audio_s, turn.asr_decode_s = heard.audio_s, heard.decode_s
+            if not reply.committed.is_set() and heard.text:
+                self.endpointer.hint_transcript(heard.text, heard.language)
+            tracker = copy.copy(self.language)
+            language = tracker.observe(heard.language, heard.language_probability)
+            if not heard.text:
+                await reply.committed.wait()
+                log.info("no words recognised in the utterance; not answering")
+                self.on_event({"type": "no_speech"})
+                return
+            answer = await self.engines.dialogue.respond(heard.text, language, self.dialogue_context)
+            turn.first_text_at = self.clock()
+            speech = self.engines.synthesizer.speak(answer.pieces(), answer.language)
+            first = await anext(speech, None)
+            if first is not None:
+                turn.first_audio_at = self.clock()
+            await reply.committed.wait()
+            self._accept(reply, heard, answer, tracker)
+            if first is not None:
+                await self._play(reply, first)
+            async for chunk in speech:
+                await self._play(reply, chunk)
+            while (idle := self.output.idle_in()) > 0:
+                await asyncio.sleep(min(idle, 0.05))
+            turn.heard_reply = reply.text
+            self.on_event({"type": "reply_done"})
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a broken turn must not end the conversation
+            log.exception("turn %d failed", turn.index)
+            self.on_event({"type": "error", "message": f"the assistant could not answer: {exc}"})
+        finally:
+            if self._reply is reply and not turn.interrupted:
+                self._reply = None
+                if self.state in (State.THINKING, State.SPEAKING):
+                    self._set_state(State.LISTENING)
+
+    def _accept(self, reply: _Reply, heard, answer, tracker: LanguageTracker) -> None:
+        """The turn is real: it enters the history and the record."""
+        turn = reply.turn
+        self.language = tracker
+        turn.transcript, turn.language = heard.text, heard.language
+        turn.language_probability = heard.language_probability
+        turn.reply, turn.intent = answer.text, answer.intent
+        turn.products = tuple(p.id for p in answer.products)
+        reply.text, reply.accepted = answer.text, True
+        self.history.add_user(heard.text, heard.language)
+        self.history.add_assistant(answer.text, answer.language)
+        self.turns.append(turn)
+        self.on_event({"type": "transcript", "text": heard.text, "language": heard.language})
+        self.on_event({"type": "reply", "text": answer.text, "language": answer.language,
+                       "products": [p.to_dict(with_variants=False) for p in answer.products]})
+        self.output.start_reply()
+
+    async def _play(self, reply: _Reply, chunk: SpeechChunk) -> None:
+        turn = reply.turn
+        await self.output.play(chunk)
+        if turn.first_sent_at is None:
+            turn.first_sent_at = self.clock()
+            self._set_state(State.SPEAKING)
+        reply.chunks.append(chunk)
+        turn.tts_audio_s += chunk.duration_s
+        turn.tts_synth_s += chunk.synth_s
+
+    # ---- barge-in ---------------------------------------------------------------------------
+    async def _check_interruption(self, candidate: _Candidate) -> None:
+        utterance = self._utterance
+        if utterance is None:
+            return
+        heard = await self.transcriber.final(utterance.audio().copy())
+        if candidate is not self._candidate or candidate.interrupted:
+            return
+        if not heard.text or self.backchannels.is_backchannel(heard.text):
+            return  # keep talking; look again if the shopper goes on
+        candidate.interrupted = True
+        await self._interrupt(candidate.onset_at)
+        self._candidate = None  # from here on this speech is the shopper's next turn
+        self._set_state(State.USER_SPEAKING)
+
+    async def _interrupt(self, onset_at: float) -> None:
+        reply, self._reply = self._reply, None
+        if reply is None:
+            return
+        reply.turn.interrupted = True
+        if reply.task:
+            reply.task.cancel()
+        await self.output.clear()
+        stopped_at = self.clock()
+        heard = heard_text(reply.chunks, self.output.played_seconds(), reply.text)
+        reply.turn.heard_reply = heard
+        reply.turn.barge_in_ms = (stopped_at - onset_at) * 1000
+        if reply.accepted:
+            self.history.truncate_last_assistant(heard)
+        self.on_event({"type": "barge_in", "heard": heard})
+
+    # ---- events -----------------------------------------------------------------------------
+    async def _send_partial(self, utterance: Utterance) -> None:
+        partial = await self.transcriber.partial(utterance)
+        if utterance is self._utterance:
+            self.on_event({"type": "partial", "committed": partial.committed, "tentative": partial.tentative,
+                           "language": partial.language})
+
+    def _set_state(self, state: State) -> None:
+        if state != self.state:
+            self.state = state
+            self.on_event({"type": "state", "state": state.value})
+
+
+def _running(task: asyncio.Task | None) -> bool:
+    return task is not None and not task.done()

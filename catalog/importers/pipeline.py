@@ -1,0 +1,110 @@
+"""The one import path every format goes through: validate all rows, then write all-or-nothing.
+
+Readers yield (row number, canonical dict) or (row number, BadRow) when a row cannot even be read. Nothing
+touches the store until every row has been checked, so an aborted import leaves the store as it was.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal
+
+from tqdm import tqdm
+
+from catalog.importers.errors import BadRow, CatalogImportError, FieldError, ImportReport
+from catalog.importers.records import order_from_dict, policy_from_dict, product_from_dict
+from catalog.store import CatalogStore
+
+Kind = Literal["products", "orders", "policies"]
+RawRow = tuple[int, "Mapping[str, Any] | BadRow"]
+_PARSERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    "products": product_from_dict, "orders": order_from_dict, "policies": policy_from_dict,
+}
+
+
+def _key(kind: str, record: Any) -> str:
+    if kind == "policies":
+        return f"{record.topic}/{record.country}"
+    return str(record.id)
+
+
+def import_rows(store: CatalogStore, rows: Iterable[RawRow], *, kind: Kind = "products", source: str = "",
+                skip_bad: bool = False, progress: bool = False, total: int | None = None) -> ImportReport:
+    """Validate every row, then write the good ones in one transaction (or none, see skip_bad)."""
+    if kind not in _PARSERS:
+        raise ValueError(f"kind must be products, orders or policies, got {kind!r}")
+    started = time.perf_counter()
+    report = ImportReport(kind=kind, source=source)
+    parse = _PARSERS[kind]
+    good: dict[str, tuple[int, Any]] = {}
+    bar = tqdm(rows, total=total, desc=f"reading {kind}", unit=" rows", disable=not progress, leave=False)
+    for row_no, raw in bar:
+        report.total += 1
+        if isinstance(raw, BadRow):
+            report.bad_rows.append(raw)
+            continue
+        rid = str(raw.get("id") or "").strip() if isinstance(raw, Mapping) else ""
+        try:
+            record = parse(raw)
+        except FieldError as err:
+            report.bad_rows.append(BadRow(row_no, err.field, err.reason, rid))
+            continue
+        key = _key(kind, record)
+        if key in good:
+            first = good[key][0]
+            report.bad_rows.append(BadRow(row_no, "id", f"duplicate id {key!r} (first seen in row {first})", key))
+            continue
+        good[key] = (row_no, record)
+    if kind == "products":
+        _check_skus(store, good, report)
+    report.bad_rows.sort(key=lambda b: b.row)
+    if report.bad_rows and not skip_bad:
+        report.seconds = time.perf_counter() - started
+        raise CatalogImportError(report)
+    records = [rec for _, rec in good.values()]
+    _write(store, kind, records, report, progress)
+    report.committed = True
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check_skus(store: CatalogStore, good: dict[str, tuple[int, Any]], report: ImportReport) -> None:
+    """One SKU must belong to one product, within the file and against what is already stored."""
+    owner: dict[str, tuple[str, int]] = {}
+    bad_keys: set[str] = set()
+    for key, (row_no, product) in good.items():
+        for v in product.variants:
+            if v.sku in owner and owner[v.sku][0] != key:
+                report.bad_rows.append(BadRow(row_no, "sku", f"SKU {v.sku!r} already used by product "
+                                              f"{owner[v.sku][0]!r} (row {owner[v.sku][1]})", key))
+                bad_keys.add(key)
+            owner.setdefault(v.sku, (key, row_no))
+    stored = store.sku_owners(list(owner))
+    for sku, pid in stored.items():
+        key, row_no = owner[sku]
+        if pid != key and key not in bad_keys:
+            report.bad_rows.append(BadRow(row_no, "sku", f"SKU {sku!r} belongs to stored product {pid!r}", key))
+            bad_keys.add(key)
+    for key in bad_keys:
+        good.pop(key, None)
+
+
+def _write(store: CatalogStore, kind: str, records: list[Any], report: ImportReport, progress: bool) -> None:
+    batch = 500
+    with store.transaction():
+        bar = tqdm(total=len(records), desc=f"writing {kind}", unit=" rows", disable=not progress, leave=False)
+        for start in range(0, len(records), batch):
+            chunk = records[start:start + batch]
+            if kind == "products":
+                ins, upd = store.upsert_products(chunk)
+            elif kind == "orders":
+                ins, upd = store.upsert_orders(chunk)
+            else:
+                ins, upd = store.upsert_policies(chunk)
+            report.inserted += ins
+            report.updated += upd
+            bar.update(len(chunk))
+        bar.close()
+    if kind == "products" and store.semantic is not None:
+        # Embeddings are a cache: computed after the commit, so a slow model never holds the write lock.
+        store.semantic.refresh(progress=progress)

@@ -1,0 +1,147 @@
+"""Semantic half of hybrid search: cached product embeddings + fusion with BM25.
+
+Vectors live in the SQLite file (product_embeddings, float16) keyed by a hash of the embedded text and
+the model id, so reopening a catalog costs no model time and a re-import re-embeds only what changed.
+In memory we keep one float32 matrix; a query is one embedding call plus a matrix-vector product.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from tqdm import tqdm
+
+from catalog.embedder import Embedder, load_embedder
+from catalog.query import SearchFilters
+
+if TYPE_CHECKING:
+    from catalog.store import CatalogStore
+
+log = logging.getLogger(__name__)
+SEMANTIC_WEIGHT = 0.6  # share of the fused score from meaning; the rest from keyword (BM25) overlap
+_BATCH = 64
+
+
+def passage_text(title: str, brand: str, category: str, tags: list[str]) -> str:
+    """What a product 'means': short on purpose (embedding cost grows with tokens; titles carry meaning)."""
+    return f"{title}. {category}. {', '.join(tags[:6])}. {brand}"
+
+
+class SemanticIndex:
+    def __init__(self, store: "CatalogStore", embedder: Embedder | None) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._ids: list[str] = []
+        self._pos: dict[str, int] = {}
+        self._matrix: np.ndarray | None = None
+        self._stale = True
+
+    @classmethod
+    def create(cls, store: "CatalogStore") -> "SemanticIndex":
+        index = cls(store, load_embedder())
+        if index.available:
+            index.refresh()  # embeds only products added by an older release or without a cached vector
+        return index
+
+    @property
+    def available(self) -> bool:
+        return self._embedder is not None
+
+    def invalidate(self) -> None:
+        self._stale = True
+
+    # ---- building -------------------------------------------------------------------------------------
+    def refresh(self, progress: bool = False) -> int:
+        """Embed products whose text or model changed since they were cached; returns how many."""
+        if self._embedder is None:
+            return 0
+        model = self._embedder.model_id
+        rows = self._store.execute(
+            "SELECT p.id, p.title, p.brand, p.category, p.tags, e.text_hash, e.model "
+            "FROM products p LEFT JOIN product_embeddings e ON e.product_id = p.id")
+        todo: list[tuple[str, str, str]] = []
+        for r in rows:
+            text = passage_text(r["title"], r["brand"], r["category"], json.loads(r["tags"]))
+            digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
+            if r["text_hash"] != digest or r["model"] != model:
+                todo.append((r["id"], text, digest))
+        if todo:
+            self._embed_and_store(todo, model, progress)
+        self._stale = True
+        return len(todo)
+
+    def _embed_and_store(self, todo: list[tuple[str, str, str]], model: str, progress: bool) -> None:
+        assert self._embedder is not None
+        # Identical texts (common in generated or variant-heavy feeds) are embedded once.
+        unique = list(dict.fromkeys(text for _, text, _ in todo))
+        vectors: dict[str, np.ndarray] = {}
+        bar = tqdm(total=len(unique), desc="embedding products", unit=" texts", disable=not progress, leave=False)
+        for start in range(0, len(unique), _BATCH):
+            chunk = unique[start:start + _BATCH]
+            for text, vec in zip(chunk, self._embedder.passages(chunk)):
+                vectors[text] = vec.astype(np.float16)
+            bar.update(len(chunk))
+        bar.close()
+        with self._store.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO product_embeddings VALUES (?, ?, ?, ?)",
+                             [(pid, model, digest, vectors[text].tobytes()) for pid, text, digest in todo])
+
+    def _load_matrix(self) -> tuple[list[str], np.ndarray]:
+        """Cached (ids, float32 matrix), reloaded from SQLite after any write."""
+        with self._lock:
+            if self._stale or self._matrix is None:
+                assert self._embedder is not None
+                rows = self._store.execute("SELECT product_id, vector FROM product_embeddings WHERE model = ?",
+                                           (self._embedder.model_id,))
+                self._ids = [r[0] for r in rows]
+                self._pos = {pid: i for i, pid in enumerate(self._ids)}
+                data = b"".join(r[1] for r in rows)
+                self._matrix = np.frombuffer(data, dtype=np.float16).reshape(len(rows), -1).astype(np.float32) \
+                    if rows else np.zeros((0, self._embedder.dim), np.float32)
+                self._stale = False
+            return self._ids, self._matrix
+
+    # ---- ranking ----------------------------------------------------------------------------------------
+    def fuse(self, query: str, keyword: list[tuple[str, float]], spec: SearchFilters,
+             pool: int) -> list[tuple[str, float]]:
+        """Hybrid ranking: min-max normalised BM25 and cosine similarity, blended by SEMANTIC_WEIGHT."""
+        if self._embedder is None:
+            return keyword
+        ids, matrix = self._load_matrix()
+        pos = self._pos
+        if not ids:
+            return keyword
+        sims = matrix @ self._embedder.query(query)
+        if not spec.is_empty:
+            allowed = self._store.filtered_ids(spec)
+            sims = np.where(np.fromiter((i in allowed for i in ids), bool, len(ids)), sims, -1.0)
+        k = min(pool, len(ids))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[sims[top] > -1.0]
+        if top.size == 0:
+            return keyword
+        semantic = {ids[i]: float(sims[i]) for i in top}
+        # Similarities are relative: e5 puts unrelated products only a little below related ones.
+        best, floor = float(sims[top].max()), float(np.median(sims[sims > -1.0]))
+        span = max(best - floor, 1e-6)
+        kw_best = max((s for _, s in keyword), default=0.0) or 1.0
+        kw = {pid: s / kw_best for pid, s in keyword}
+        scores: dict[str, float] = {}
+        for pid in set(semantic) | set(kw):
+            sim = semantic.get(pid)
+            if sim is None:
+                sim = float(sims[pos[pid]]) if pid in pos else floor
+            sem_norm = min(max((sim - floor) / span, 0.0), 1.0)
+            scores[pid] = SEMANTIC_WEIGHT * sem_norm + (1 - SEMANTIC_WEIGHT) * kw.get(pid, 0.0)
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:pool]
+        return [(pid, round(score, 4)) for pid, score in ranked]
+
+    def stats(self) -> dict[str, Any]:
+        ids, _ = self._load_matrix() if self.available else ([], None)
+        return {"available": self.available, "vectors": len(ids),
+                "engine": getattr(self._embedder, "engine", None)}

@@ -1,0 +1,261 @@
+"""CatalogStore: products, orders and policies in SQLite (FTS5 for keywords, cached embeddings).
+
+One connection guarded by a re-entrant lock: the app calls in from several worker threads, and SQLite
+work per call is short, so serialising is simpler and safer than a connection pool.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from catalog import rows
+from catalog.countries import normalize_country, normalize_topic
+from catalog.fts import filtered_ids, keyword_candidates
+from catalog.models import Availability, Order, Policy, Product, SearchHit
+from catalog.order_ids import normalize_order_id
+from catalog.query import SearchFilters, query_terms
+from catalog.schema import migrate
+from catalog.variants import match_variants
+
+
+class CatalogStore:
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0  # transaction nesting: only the outermost one commits
+        self.semantic: Any = None  # catalog.semantic.SemanticIndex when embeddings are available
+
+    # ---- opening -------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, *, embeddings: bool = True) -> "CatalogStore":
+        """Open (creating or upgrading) a catalog file; ":memory:" for a throwaway store."""
+        path = str(path)
+        if path != ":memory:":
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = str(Path(path).expanduser())
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        if path != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(conn)
+        store = cls(conn, path)
+        if embeddings:
+            store._attach_semantic()
+        return store
+
+    @classmethod
+    def open_demo(cls, path: str | Path = ":memory:", *, embeddings: bool = True) -> "CatalogStore":
+        """A store loaded with the bundled demo catalog, orders and policies."""
+        from catalog.importers.demo import load_demo  # local: importers depend on the store
+
+        store = cls.open(path, embeddings=embeddings)
+        load_demo(store)
+        return store
+
+    def _attach_semantic(self) -> None:
+        from catalog.semantic import SemanticIndex  # optional: falls back to keywords when unavailable
+
+        self.semantic = SemanticIndex.create(self)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "CatalogStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- writing -------------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All-or-nothing block; nested blocks join the outermost one."""
+        with self._lock:
+            if self._depth == 0:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._conn.execute("ROLLBACK")
+                    if self.semantic is not None:
+                        self.semantic.invalidate()
+                raise
+            self._depth -= 1
+            if self._depth == 0:
+                self._conn.execute("COMMIT")
+
+    def upsert_products(self, products: Iterable[Product]) -> tuple[int, int]:
+        """Insert or replace products by id (variants replaced too); returns (inserted, updated)."""
+        inserted = updated = 0
+        with self.transaction() as conn:
+            for p in products:
+                existing = conn.execute("SELECT rowid FROM products WHERE id = ?", (p.id,)).fetchone()
+                cols = rows.PRODUCT_COLUMNS
+                updates = ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in cols.split(",")[1:])
+                conn.execute(f"INSERT INTO products ({cols}) VALUES ({', '.join('?' * 18)}) "
+                             f"ON CONFLICT(id) DO UPDATE SET {updates}", rows.product_row(p))
+                rowid = existing[0] if existing else conn.execute(
+                    "SELECT rowid FROM products WHERE id = ?", (p.id,)).fetchone()[0]
+                if existing:
+                    conn.execute("DELETE FROM products_fts WHERE rowid = ?", (rowid,))
+                    conn.execute("DELETE FROM variants WHERE product_id = ?", (p.id,))
+                    updated += 1
+                else:
+                    inserted += 1
+                conn.execute("INSERT INTO products_fts (rowid, title, brand, category, tags, description) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (rowid, *rows.fts_row(p)))
+                conn.executemany("INSERT INTO variants (sku, product_id, position, options, color, size, "
+                                 "material, price, price_num, compare_at_price, stock, gtin) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.variant_rows(p))
+            if self.semantic is not None:
+                self.semantic.invalidate()
+        return inserted, updated
+
+    def upsert_orders(self, orders: Iterable[Order]) -> tuple[int, int]:
+        return self._upsert("orders", "id", [((o.id,), rows.order_row(o)) for o in orders])
+
+    def upsert_policies(self, policies: Iterable[Policy]) -> tuple[int, int]:
+        return self._upsert("policies", "topic = ? AND country",
+                            [((p.topic, p.country), rows.policy_row(p)) for p in policies])
+
+    def _upsert(self, table: str, key_sql: str,
+                items: Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]]) -> tuple[int, int]:
+        inserted = updated = 0
+        with self.transaction() as conn:
+            for key, row in items:
+                exists = conn.execute(f"SELECT 1 FROM {table} WHERE {key_sql} = ?", key).fetchone()
+                conn.execute(f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * len(row))})", row)
+                updated += bool(exists)
+                inserted += not exists
+        return inserted, updated
+
+    def sku_owners(self, skus: Sequence[str]) -> dict[str, str]:
+        """sku -> product id for SKUs already stored (to catch one SKU claimed by two products)."""
+        out: dict[str, str] = {}
+        with self._lock:
+            for start in range(0, len(skus), 500):
+                chunk = list(skus[start:start + 500])
+                q = f"SELECT sku, product_id FROM variants WHERE sku IN ({', '.join('?' * len(chunk))})"
+                out.update({r[0]: r[1] for r in self._conn.execute(q, chunk)})
+        return out
+
+    # ---- products --------------------------------------------------------------------------------------
+    def count_products(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM products").fetchone()[0])
+
+    def get_product(self, product_id: str) -> Product | None:
+        found = self.get_products([product_id])
+        return found[0] if found else None
+
+    def get_products(self, product_ids: Sequence[str]) -> list[Product]:
+        """Products in the order asked for; unknown ids are skipped."""
+        ids = list(dict.fromkeys(str(i).strip() for i in product_ids if i))
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        with self._lock:
+            prows = {r["id"]: r for r in self._conn.execute(f"SELECT * FROM products WHERE id IN ({marks})", ids)}
+            variants: dict[str, list[Any]] = {}
+            for r in self._conn.execute(f"SELECT * FROM variants WHERE product_id IN ({marks}) "
+                                        "ORDER BY product_id, position", ids):
+                variants.setdefault(r["product_id"], []).append(rows.variant_from_row(r))
+        return [rows.product_from_row(prows[i], variants.get(i, [])) for i in ids if i in prows]
+
+    def search(self, query: str, limit: int = 5, **filters: Any) -> list[SearchHit]:
+        """Ranked products for free text (any language) plus optional filters (see SearchFilters).
+
+        Never raises on odd query text. With no usable words, lists products passing the filters.
+        """
+        spec = filters.pop("filters", None) or SearchFilters.from_kwargs(**filters)
+        limit = max(1, min(int(limit), 100))
+        pool = max(limit * 4, 40)
+        if query_terms(query or ""):
+            with self._lock:
+                ranked = keyword_candidates(self._conn, query, spec, pool)
+            if self.semantic is not None and self.semantic.available:
+                ranked = self.semantic.fuse(query, ranked, spec, pool)
+        elif spec.is_empty:
+            return []  # nothing asked for: no hits rather than an arbitrary list
+        else:
+            with self._lock:
+                ranked = [(pid, 0.0) for pid in filtered_ids(self._conn, spec, pool)]
+        products = {p.id: p for p in self.get_products([pid for pid, _ in ranked])}
+        hits = [SearchHit(products[pid], score) for pid, score in ranked if pid in products]
+        hits = _sort(hits, spec)
+        return hits[:limit]
+
+    def filtered_ids(self, spec: SearchFilters) -> set[str]:
+        with self._lock:
+            return set(filtered_ids(self._conn, spec))
+
+    def check_availability(self, product_id: str, size: str | None = None,
+                           color: str | None = None) -> Availability:
+        product = self.get_product(product_id)
+        if product is None:
+            return Availability(product_id=product_id, title="", found=False, in_stock=False, stock=0,
+                                size=size, color=color, variant_exists=False)
+        return match_variants(product, size=size, color=color)
+
+    # ---- orders and policies -----------------------------------------------------------------------------
+    def get_order(self, order_id: str) -> Order | None:
+        """Order by id as typed or spoken ("A one oh four two", "a-1042"); None when unknown."""
+        key = normalize_order_id(order_id)
+        if not key:
+            return None
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM orders WHERE id = ?", (key,)).fetchone()
+            if row is None and key.isdigit():
+                # Digits only ("one oh four two"): accept when exactly one order ends with them.
+                found = self._conn.execute("SELECT * FROM orders WHERE id LIKE ? LIMIT 2", (f"%{key}",)).fetchall()
+                row = found[0] if len(found) == 1 and found[0]["id"].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == key \
+                    else None
+        return rows.order_from_row(row) if row else None
+
+    def get_policy(self, topic: str, country: str | None = None) -> Policy | None:
+        """The policy for a destination country, else the store-wide default ("*")."""
+        key = normalize_topic(topic)
+        if key is None:
+            return None
+        code = normalize_country(country) or "*"
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM policies WHERE topic = ? AND country IN (?, '*') "
+                                     "ORDER BY country = '*' LIMIT 1", (key, code)).fetchone()
+        return rows.policy_from_row(row) if row else None
+
+    def list_policies(self, topic: str | None = None) -> list[Policy]:
+        key = normalize_topic(topic) if topic else None
+        with self._lock:
+            cur = self._conn.execute("SELECT * FROM policies WHERE ? IS NULL OR topic = ? ORDER BY topic, country",
+                                     (key, key))
+            return [rows.policy_from_row(r) for r in cur]
+
+    def count_orders(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0])
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Read-only helper for sibling modules (semantic index, benchmarks)."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+
+def _sort(hits: list[SearchHit], spec: SearchFilters) -> list[SearchHit]:
+    if spec.sort == "price_asc":
+        return sorted(hits, key=lambda h: (h.product.price, -h.score))
+    if spec.sort == "price_desc":
+        return sorted(hits, key=lambda h: (-h.product.price, -h.score))
+    if spec.sort == "rating":
+        return sorted(hits, key=lambda h: (-(h.product.rating or 0), -h.product.rating_count, -h.score))
+    return hits

