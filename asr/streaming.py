@@ -89,9 +89,9 @@ class StreamingTranscriber:
         keep = int((already_voiced_s + _PREROLL_S) * SAMPLE_RATE)
         return Utterance(self._history[-keep:].copy())
 
-    async def partial(self, utterance: Utterance, language: str | None = None) -> PartialTranscript:
-        result = await asyncio.to_thread(self.engine.transcribe, utterance.audio(), language)
+    async def partial(self, utterance: Utterance, prior: str | None = None) -> PartialTranscript:
+        result = await asyncio.to_thread(self.engine.transcribe, utterance.audio(), None, prior)
         return utterance.update_partial(result)
 
-    async def final(self, audio: np.ndarray, language: str | None = None) -> Transcript:
-        return await asyncio.to_thread(self.engine.transcribe, audio, language)
+    async def final(self, audio: np.ndarray, prior: str | None = None) -> Transcript:
+        return await asyncio.to_thread(self.engine.transcribe, audio, None, prior)

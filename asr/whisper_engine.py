@@ -23,6 +23,7 @@ _MIN_WINDOW_S = 4.0
 _MAX_WINDOW_S = 30.0
 _TOKENS_PER_S = 12  # generous for Chinese and Japanese, which need the most tokens per second
 _NO_SPEECH_THRESHOLD = 0.6
+_UNSURE_LANGUAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,12 @@ class WhisperEngine:
         self._lock = threading.Lock()
         self._allowed = {f"<|{code}|>" for code in self.settings.languages}
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
-        """Transcribe 16 kHz mono float32 audio; `language` skips language id."""
+    def transcribe(self, audio: np.ndarray, language: str | None = None, prior: str | None = None) -> Transcript:
+        """Transcribe 16 kHz mono float32 audio.
+
+        `language` skips language id; `prior` (the conversation's language so far) is used
+        when language id on this utterance alone is unsure.
+        """
         started = time.perf_counter()
         audio = np.asarray(audio, dtype=np.float32)
         audio_s = len(audio) / SAMPLE_RATE
@@ -69,6 +74,11 @@ class WhisperEngine:
             features = self._model.feature_extractor(padded)
             encoded = self._model.encode(features)
             lang, prob = self._language(encoded, language)
+            if prob < _UNSURE_LANGUAGE and not language:
+                if prior:
+                    lang = prior
+                else:  # Whisper's language id is steadier on its native 30 s window
+                    lang, prob = self._language(self._model.encode(self._full_window(audio)), None)
             tokenizer = self._tokenizer_cls(
                 self._model.hf_tokenizer, self.multilingual, task="transcribe",
                 language=lang if self.multilingual else None,
@@ -88,6 +98,11 @@ class WhisperEngine:
         if no_speech > _NO_SPEECH_THRESHOLD and len(tokens) < 4:
             text = ""  # Whisper's "Thank you." on noise
         return Transcript(text, lang, prob, audio_s, time.perf_counter() - started, no_speech)
+
+    def _full_window(self, audio: np.ndarray) -> np.ndarray:
+        padded = np.zeros(int(_MAX_WINDOW_S * SAMPLE_RATE) - 1, dtype=np.float32)
+        padded[: len(audio)] = audio[: len(padded)]
+        return self._model.feature_extractor(padded)[..., :3000]
 
     def _language(self, encoded, forced: str | None) -> tuple[str, float]:
         if not self.multilingual:

@@ -110,12 +110,12 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _talk(args: argparse.Namespace) -> int:
-    from assistant.transports.local import LocalAudioUnavailable, talk
+    from assistant.transports.local import LocalAudio, LocalAudioUnavailable, talk
 
     try:
-        engines = _load_engines(args.config)
-        asyncio.run(talk(engines, barge_in=args.barge_in, input_device=args.input_device,
-                         output_device=args.output_device))
+        # The devices are checked before the models load: a missing sound card is found in a second.
+        audio = LocalAudio(args.input_device, args.output_device, half_duplex=not args.barge_in)
+        asyncio.run(talk(_load_engines(args.config), audio))
     except LocalAudioUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

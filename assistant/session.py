@@ -198,7 +198,7 @@ class Session:
     async def _respond(self, reply: _Reply, audio) -> None:
         turn = reply.turn
         try:
-            heard = await self.transcriber.final(audio)
+            heard = await self.transcriber.final(audio, prior=self.language.current)
             turn.asr_final_at = self.clock()
             turn.asr_audio_s, turn.asr_decode_s = heard.audio_s, heard.decode_s
             if not reply.committed.is_set() and heard.text:
@@ -269,7 +269,7 @@ class Session:
         utterance = self._utterance
         if utterance is None:
             return
-        heard = await self.transcriber.final(utterance.audio().copy())
+        heard = await self.transcriber.final(utterance.audio().copy(), prior=self.language.current)
         if candidate is not self._candidate or candidate.interrupted:
             return
         if not heard.text or self.backchannels.is_backchannel(heard.text):
@@ -297,7 +297,7 @@ class Session:
 
     # ---- events -----------------------------------------------------------------------------
     async def _send_partial(self, utterance: Utterance) -> None:
-        partial = await self.transcriber.partial(utterance)
+        partial = await self.transcriber.partial(utterance, prior=self.language.current)
         if utterance is self._utterance:
             self.on_event({"type": "partial", "committed": partial.committed, "tentative": partial.tentative,
                            "language": partial.language})

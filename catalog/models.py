@@ -20,6 +20,7 @@ class Variant:
     stock: int = 0
     compare_at_price: Decimal | None = None
     gtin: str | None = None
+    stock_exact: bool = True  # False: the feed only said "in stock"; stock is 1 or 0, not a count to quote
 
     @property
     def in_stock(self) -> bool:
@@ -33,7 +34,7 @@ class Variant:
             "sku": self.sku,
             "options": dict(self.options),
             "price": str(self.price),
-            "stock": self.stock,
+            "stock": self.stock if self.stock_exact else None,
             "in_stock": self.in_stock,
             "compare_at_price": None if self.compare_at_price is None else str(self.compare_at_price),
         }
@@ -96,7 +97,7 @@ class Product:
             "rating": self.rating,
             "rating_count": self.rating_count,
             "in_stock": self.in_stock,
-            "total_stock": self.total_stock,
+            "total_stock": self.total_stock if all(v.stock_exact for v in self.variants) else None,
             "tags": list(self.tags),
             "description": self.description,
             "shipping_info": self.shipping_info,
@@ -212,6 +213,7 @@ class Availability:
     in_stock: bool
     stock: int  # summed over matching variants
     currency: str = "USD"
+    stock_exact: bool = True  # False: only "in stock / out of stock" is known, not how many
     price: Decimal | None = None
     size: str | None = None
     color: str | None = None
@@ -226,7 +228,7 @@ class Availability:
             "title": self.title,
             "found": self.found,
             "in_stock": self.in_stock,
-            "stock": self.stock,
+            "stock": self.stock if self.stock_exact else None,
             "price": None if self.price is None else str(self.price),
             "currency": self.currency,
             "size": self.size,

@@ -37,7 +37,7 @@ def variant_rows(p: Product) -> list[tuple[object, ...]]:
         size = next((v.options[k] for k in _SIZE_KEYS if k in v.options), None)
         rows.append((v.sku, p.id, pos, json.dumps(v.options, ensure_ascii=False), color, size,
                      v.options.get("material"), str(v.price), float(v.price), _str(v.compare_at_price),
-                     v.stock, v.gtin))
+                     v.stock, v.gtin, int(v.stock_exact)))
     return rows
 
 
@@ -49,7 +49,8 @@ def fts_row(p: Product) -> tuple[str, str, str, str, str]:
 
 def variant_from_row(row: sqlite3.Row) -> Variant:
     return Variant(sku=row["sku"], options=json.loads(row["options"]), price=Decimal(row["price"]),
-                   stock=row["stock"], compare_at_price=_dec(row["compare_at_price"]), gtin=row["gtin"])
+                   stock=row["stock"], compare_at_price=_dec(row["compare_at_price"]), gtin=row["gtin"],
+                   stock_exact=bool(row["stock_exact"]))
 
 
 def product_from_row(row: sqlite3.Row, variants: list[Variant]) -> Product:

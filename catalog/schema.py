@@ -87,6 +87,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             vector BLOB NOT NULL                      -- float16 little-endian
         );
     """),
+    (3, "variants.stock_exact: feeds that only say 'in stock' have no count to quote", """
+        ALTER TABLE variants ADD COLUMN stock_exact INTEGER NOT NULL DEFAULT 1;
+    """),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -7,7 +7,6 @@ In memory we keep one float32 matrix; a query is one embedding call plus a matri
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -26,9 +25,11 @@ SEMANTIC_WEIGHT = 0.6  # share of the fused score from meaning; the rest from ke
 _BATCH = 64
 
 
-def passage_text(title: str, brand: str, category: str, tags: list[str]) -> str:
-    """What a product 'means': short on purpose (embedding cost grows with tokens; titles carry meaning)."""
-    return f"{title}. {category}. {', '.join(tags[:6])}. {brand}"
+def passage_text(title: str, description: str) -> str:
+    """What a product 'means': the title plus the description's first sentence. Short on purpose: embedding
+    cost grows with tokens, and on our multilingual query set this beat title+tags and longer texts."""
+    first = description.replace("\n", " ").split(". ")[0][:240]
+    return f"{title}. {first}" if first else title
 
 
 class SemanticIndex:
@@ -62,11 +63,11 @@ class SemanticIndex:
             return 0
         model = self._embedder.model_id
         rows = self._store.execute(
-            "SELECT p.id, p.title, p.brand, p.category, p.tags, e.text_hash, e.model "
+            "SELECT p.id, p.title, p.description, e.text_hash, e.model "
             "FROM products p LEFT JOIN product_embeddings e ON e.product_id = p.id")
         todo: list[tuple[str, str, str]] = []
         for r in rows:
-            text = passage_text(r["title"], r["brand"], r["category"], json.loads(r["tags"]))
+            text = passage_text(r["title"], r["description"])
             digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
             if r["text_hash"] != digest or r["model"] != model:
                 todo.append((r["id"], text, digest))

@@ -116,8 +116,8 @@ class CatalogStore:
                 conn.execute("INSERT INTO products_fts (rowid, title, brand, category, tags, description) "
                              "VALUES (?, ?, ?, ?, ?, ?)", (rowid, *rows.fts_row(p)))
                 conn.executemany("INSERT INTO variants (sku, product_id, position, options, color, size, "
-                                 "material, price, price_num, compare_at_price, stock, gtin) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.variant_rows(p))
+                                 "material, price, price_num, compare_at_price, stock, gtin, stock_exact) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.variant_rows(p))
             if self.semantic is not None:
                 self.semantic.invalidate()
         return inserted, updated

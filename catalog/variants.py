@@ -70,6 +70,7 @@ def match_variants(product: Product, size: str | None = None, color: str | None 
     return Availability(
         product_id=product.id, title=product.title, found=True, in_stock=stock > 0, stock=stock,
         currency=product.currency, price=price_from, size=size, color=color,
+        stock_exact=all(v.stock_exact for v in matching),
         matching_skus=tuple(v.sku for v in matching), variant_exists=bool(matching),
         available_sizes=tuple(dict.fromkeys(sizes)), available_colors=tuple(dict.fromkeys(colors)),
     )

@@ -53,6 +53,11 @@ class PlayoutClock:
         now = time.monotonic() if now is None else now
         return sum(min(max(now - start, 0.0), length) for start, length in self._segments or [])
 
+    @property
+    def ends_at(self) -> float:
+        """Wall time when everything queued will have played."""
+        return self._queued_until
+
     def idle_in(self, now: float | None = None) -> float:
         now = time.monotonic() if now is None else now
         return max(0.0, self._queued_until - now)

@@ -5,6 +5,7 @@ touches the store until every row has been checked, so an aborted import leaves 
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
@@ -47,7 +48,7 @@ def import_rows(store: CatalogStore, rows: Iterable[RawRow], *, kind: Kind = "pr
         try:
             record = parse(raw)
         except FieldError as err:
-            report.bad_rows.append(BadRow(row_no, err.field, err.reason, rid))
+            report.bad_rows.append(_locate(raw, err, row_no, rid))
             continue
         key = _key(kind, record)
         if key in good:
@@ -66,6 +67,20 @@ def import_rows(store: CatalogStore, rows: Iterable[RawRow], *, kind: Kind = "pr
     report.committed = True
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _locate(raw: Mapping[str, Any], err: FieldError, row_no: int, rid: str) -> BadRow:
+    """Point at the source line and column name: readers may attach `_variant_rows` (line of each variant)
+    and `_source_fields` (canonical field -> the file's own column name)."""
+    row, field = row_no, err.field
+    m = re.match(r"variants\[(\d+)\](?:\.(.+))?$", field)
+    lines = raw.get("_variant_rows")
+    if m:
+        if lines and int(m.group(1)) < len(lines):
+            row = lines[int(m.group(1))]
+        field = "variant." + (m.group(2) or "")
+    names = raw.get("_source_fields") or {}
+    return BadRow(row, names.get(field, field), err.reason, rid)
 
 
 def _check_skus(store: CatalogStore, good: dict[str, tuple[int, Any]], report: ImportReport) -> None:

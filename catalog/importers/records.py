@@ -180,7 +180,7 @@ def _variant(rv: Mapping[str, Any], i: int, pid: str, base_price: Decimal | None
     sku = _text(rv, "sku") or f"{pid}-{i + 1}"
     return Variant(sku=sku, options=options, price=price, stock=stock,
                    compare_at_price=_optional_price(rv, "compare_at_price"),
-                   gtin=_text(rv, "gtin") or None)
+                   gtin=_text(rv, "gtin") or None, stock_exact=rv.get("stock_exact", True) is not False)
 
 
 def _date(value: Any, field_name: str) -> date | None:

@@ -1,0 +1,68 @@
+"""Shared fixtures: real models loaded once, real speech made with Piper or taken from recorded clips."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from assistant.config import AssistantConfig
+
+
+@pytest.fixture(scope="session")
+def config() -> AssistantConfig:
+    return AssistantConfig()
+
+
+@pytest.fixture(scope="session")
+def engines(config):
+    from assistant.engines import Engines
+
+    return Engines.load(config)
+
+
+@pytest.fixture(scope="session")
+def english_voice(engines):
+    return engines.synthesizer.voices.for_language("en")
+
+
+@pytest.fixture(scope="session")
+def speech_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("speech")
+
+
+@pytest.fixture(scope="session")
+def say(english_voice, speech_dir):
+    """Synthesise an English shopper utterance with Piper; returns the WAV path (22.05 kHz)."""
+
+    def make(text: str) -> Path:
+        path = speech_dir / (f"{abs(hash(text)):x}.wav")
+        if not path.exists():
+            sf.write(path, english_voice.synthesize(text), english_voice.sample_rate)
+        return path
+
+    return make
+
+
+def recorded_clip(language: str, name: str) -> tuple[Path, str]:
+    """A recorded clip shipped by pytest-audioeval (located as data, not imported) and its text."""
+    dist = metadata.distribution("pytest-audioeval")
+    wav = Path(str(dist.locate_file(f"pytest_audioeval/samples/audio/{language}/{name}.wav")))
+    return wav, wav.with_suffix(".txt").read_text(encoding="utf-8").strip()
+
+
+def load_16k(path: Path) -> np.ndarray:
+    import soxr
+
+    audio, rate = sf.read(str(path), dtype="float32", always_2d=False)
+    if audio.ndim == 2:
+        audio = audio.mean(axis=1)
+    return soxr.resample(audio, rate, 16000) if rate != 16000 else audio
+
+
+def run(coro):
+    return asyncio.run(coro)

@@ -1,0 +1,87 @@
+"""The `voice-assistant` command as a user runs it, and audio files that are not what they should be."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from assistant.simulate import simulate
+from tests.conftest import run
+
+
+def voice_assistant(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_simulate_json_shape_with_an_8khz_stereo_file(say, tmp_path):
+    audio, rate = sf.read(str(say("Do you have wireless earbuds?")), dtype="float32")
+    narrow = soxr.resample(audio, rate, 8000)
+    stereo = tmp_path / "stereo8k.wav"
+    sf.write(stereo, np.stack([narrow, narrow * 0.8], axis=1), 8000, subtype="PCM_16")
+    out = tmp_path / "reply.wav"
+    result = voice_assistant("simulate", "--audio", str(stereo), "--json", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert list(data) == ["turns"] and len(data["turns"]) == 1
+    turn = data["turns"][0]
+    for key, kind in [("transcript", str), ("language", str), ("reply", str), ("interrupted", bool),
+                      ("heard_reply", str), ("latency_ms", dict)]:
+        assert isinstance(turn[key], kind), key
+    assert set(turn["latency_ms"]) >= {"endpoint", "asr_final", "first_text", "first_audio", "voice_to_voice"}
+    assert all(isinstance(v, float) for v in turn["latency_ms"].values())
+    assert "earbuds" in turn["transcript"].lower() and "Earbuds" in turn["reply"]
+    assert sf.info(str(out)).duration > 1.0
+
+
+def test_corrupt_and_missing_files_get_a_clear_error(tmp_path):
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt garbage that is not audio")
+    result = voice_assistant("simulate", "--audio", str(corrupt))
+    assert result.returncode == 1
+    assert "corrupt.wav" in result.stderr and "not a readable audio file" in result.stderr
+    result = voice_assistant("simulate", "--audio", str(tmp_path / "absent.wav"))
+    assert result.returncode == 1 and "no such audio file" in result.stderr
+    empty = tmp_path / "empty.wav"
+    sf.write(empty, np.zeros(0, dtype="float32"), 16000)
+    result = voice_assistant("simulate", "--audio", str(empty))
+    assert result.returncode == 1 and "no audio samples" in result.stderr
+
+
+def test_truncated_file_plays_what_is_there(engines, say, tmp_path):
+    whole = say("Do you have wireless earbuds?").read_bytes()
+    truncated = tmp_path / "truncated.wav"
+    truncated.write_bytes(whole[: len(whole) * 3 // 4])  # the header still claims the full length
+    turns = run(simulate(engines, [truncated]))
+    assert len(turns) == 1 and "wireless" in turns[0].transcript.lower()
+
+
+def test_noise_and_silence_do_not_make_the_assistant_talk(engines, tmp_path):
+    silence = tmp_path / "silence.wav"
+    sf.write(silence, np.zeros(16000 * 2, dtype="float32"), 16000)
+    noise = tmp_path / "noise.wav"
+    rng = np.random.default_rng(7)
+    sf.write(noise, (0.3 * rng.standard_normal(16000 * 2)).astype("float32"), 16000)
+    turns = run(simulate(engines, [silence, noise]))
+    assert all(t.transcript.strip() for t in turns)  # no reply to nothing
+    assert len(turns) <= 1
+
+
+def test_config_check_points_at_the_bad_line(tmp_path):
+    bad = tmp_path / "assistant.yaml"
+    bad.write_text("asr:\n  model: whisper-base\n  vad:\n    aggressiveness: 9\n")
+    result = voice_assistant("config", "check", str(bad))
+    assert result.returncode == 1
+    assert f"{bad}:4: asr.vad.aggressiveness" in result.stderr
+    good = tmp_path / "good.yaml"
+    good.write_text("barge_in:\n  min_speech_ms: 400\n")
+    assert voice_assistant("config", "check", str(good)).returncode == 0
+
+
+def test_talk_without_an_audio_device_says_what_to_install():
+    result = voice_assistant("talk", timeout=300)
+    assert result.returncode == 1
+    assert "sounddevice" in result.stderr or "PortAudio" in result.stderr or "audio device" in result.stderr

@@ -1,0 +1,66 @@
+"""Whole conversations through the real pipeline, in real time, from WAV files."""
+
+from decimal import Decimal
+
+from assistant.simulate import simulate
+from dialogue.grounding import format_price
+from tests.conftest import run
+
+LONG_QUESTION = "Is the FlowFit yoga mat in stock?"  # its answer takes about five seconds to say
+
+
+def test_question_about_a_catalog_product_is_answered_with_its_price(engines, say):
+    product = next(h.product for h in engines.store.search("TrailRunner Running Shoes", limit=5)
+                   if h.product.title == "TrailRunner Running Shoes")
+    turns = run(simulate(engines, [say("How much are the TrailRunner running shoes?")]))
+    assert len(turns) == 1
+    turn = turns[0]
+    assert turn.language == "en" and "running shoes" in turn.transcript.lower()
+    assert product.title in turn.reply
+    assert format_price(product.price, product.currency, "en") in turn.reply
+    assert not turn.interrupted and turn.heard_reply == turn.reply
+    latency = turn.latency_ms()
+    assert all(latency[k] is not None for k in ("endpoint", "asr_final", "first_text", "first_audio", "voice_to_voice"))
+    assert latency["first_text"] <= latency["first_audio"] <= latency["voice_to_voice"]
+
+
+def test_barge_in_stops_playback_and_truncates_history(engines, say, tmp_path):
+    out = tmp_path / "heard.wav"
+    files = [say(LONG_QUESTION), say("How much are the TrailRunner running shoes?")]
+    turns = run(simulate(engines, files, barge_in_after=1.2, out=out))
+    assert len(turns) == 2
+    first, second = turns
+    assert first.interrupted and not second.interrupted
+    assert first.heard_reply and len(first.heard_reply) < len(first.reply)
+    assert first.reply.startswith(first.heard_reply)
+    assert first.latency_ms()["barge_in"] > 0
+    assert "TrailRunner" in second.reply
+    # The played audio stops early: less than the full first reply plus the second.
+    import soundfile as sf
+
+    info = sf.info(str(out))
+    assert info.duration < first.tts_audio_s + second.tts_audio_s
+
+
+def test_backchannel_does_not_interrupt(engines, say):
+    files = [say(LONG_QUESTION), say("Okay.")]  # Piper cannot say "uh-huh" clearly
+    turns = run(simulate(engines, files, barge_in_after=1.2))
+    assert len(turns) == 1  # an acknowledgement is not a turn of its own
+    assert not turns[0].interrupted and turns[0].heard_reply == turns[0].reply
+
+
+def test_session_history_holds_only_what_was_heard(engines, say):
+    from assistant.audio_io import read_audio_file
+    from assistant.session import Session
+    from assistant.transports.wav_file import WavFileConversation
+
+    conversation = WavFileConversation([read_audio_file(say(LONG_QUESTION)),
+                                        read_audio_file(say("Do you have wireless earbuds?"))], barge_in_after=1.0)
+    session = Session(engines, conversation)
+    conversation.is_idle = session.is_idle
+    run(session.run(conversation.frames()))
+    roles = [m.role for m in session.history.messages]
+    assert roles == ["user", "assistant", "user", "assistant"]
+    cut = session.history.messages[1]
+    assert cut.interrupted and cut.full_text.startswith(cut.text) and len(cut.text) < len(cut.full_text)
+    assert session.state.value == "closed"

@@ -1,0 +1,87 @@
+from decimal import Decimal
+
+import pytest
+
+from catalog.store import CatalogStore
+from dialogue.grounding import format_price
+from dialogue.language import LanguageTracker
+from dialogue.manager import DialogueContext, DialogueManager
+from dialogue.settings import LanguageSettings
+
+
+@pytest.fixture(scope="module")
+def store():
+    return CatalogStore.open_demo(embeddings=False)
+
+
+@pytest.fixture(scope="module")
+def dialogue(store):
+    return DialogueManager(store)
+
+
+def product_named(store, title):
+    return next(h.product for h in store.search(title, limit=5) if h.product.title == title)
+
+
+def test_price_answer_names_the_product_and_its_catalog_price(dialogue, store):
+    product = product_named(store, "TrailRunner Running Shoes")
+    reply = dialogue.respond_now("How much are the trail runner running shoes?", "en")
+    assert reply.intent == "price" and reply.products[0].id == product.id
+    assert product.title in reply.text
+    assert format_price(product.price, product.currency, "en") in reply.text
+
+
+def test_stock_answers_follow_the_catalog(dialogue, store):
+    in_stock = next(p for p in (h.product for h in store.search("yoga mat", limit=10)) if p.in_stock)
+    reply = dialogue.respond_now(f"Is the {in_stock.title} in stock?", "en")
+    assert reply.products[0].id == in_stock.id and str(in_stock.total_stock) in reply.text
+    sold_out = next(p for p in (h.product for h in store.search("yoga mat", limit=10)) if not p.in_stock)
+    reply = dialogue.respond_now(f"Is the {sold_out.title} available?", "en")
+    assert "out of stock" in reply.text and sold_out.title in reply.text
+
+
+def test_every_number_in_a_reply_comes_from_the_catalog(dialogue, store):
+    import re
+
+    for question in ["Do you have wireless earbuds?", "How much is the FlowFit yoga mat?",
+                     "Is the AirWave Wireless Earbuds in stock?"]:
+        reply = dialogue.respond_now(question, "en")
+        product = reply.products[0]
+        allowed = {str(product.total_stock), *re.findall(r"\d+(?:\.\d+)?", format_price(product.price, "USD", "en")),
+                   *re.findall(r"\d+", product.title)}
+        assert set(re.findall(r"\d+(?:\.\d+)?", reply.text)) <= allowed, reply.text
+
+
+def test_nothing_matching_is_said_honestly(dialogue):
+    reply = dialogue.respond_now("Do you have a grand piano?", "en")
+    assert reply.products == [] and "couldn't find" in reply.text and "grand piano" in reply.text
+
+
+def test_follow_up_question_uses_the_product_under_discussion(dialogue):
+    context = DialogueContext()
+    first = dialogue.respond_now("Do you have the FlowFit yoga mat?", "en", context)
+    follow = dialogue.respond_now("How much is it?", "en", context)
+    assert follow.products == first.products
+
+
+def test_spanish_question_gets_a_spanish_grounded_answer(dialogue, store):
+    product = product_named(store, "FlowFit Yoga Mat")
+    reply = dialogue.respond_now("¿Cuánto cuesta el FlowFit Yoga Mat?", "es")
+    assert reply.language == "es" and "cuesta" in reply.text
+    assert format_price(product.price, product.currency, "es") in reply.text
+
+
+def test_prices_are_written_the_shoppers_way():
+    assert format_price(Decimal("33.99"), "USD", "en") == "$33.99"
+    assert format_price(Decimal("33.99"), "USD", "es") == "33,99 dólares"
+    assert format_price(Decimal("94.00"), "USD", "en") == "$94"
+
+
+def test_language_switch_needs_confidence_or_repetition():
+    tracker = LanguageTracker(LanguageSettings(switch_probability=0.8, switch_after=2))
+    assert tracker.observe("es", 0.95) == "es"
+    assert tracker.observe("en", 0.6) == "es"  # one English product name does not flip it
+    assert tracker.observe("es", 0.9) == "es"
+    assert tracker.observe("en", 0.6) == "es"
+    assert tracker.observe("en", 0.6) == "en"  # twice in a row: the shopper switched
+    assert tracker.observe("fr", 0.95) == "fr"
