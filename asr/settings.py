@@ -28,7 +28,7 @@ class EndpointSettings(_Strict):
     silence_ms: int = Field(600, ge=100, description="trailing silence that ends a turn")
     complete_silence_ms: int = Field(300, ge=100, description="trailing silence after a complete-sounding question")
     hold_silence_ms: int = Field(1200, ge=100, description="after a filler word or a run of digits")
-    speculate_after_ms: int = Field(160, ge=40, description="silence after which the reply is prepared speculatively")
+    speculate_after_ms: int = Field(120, ge=40, description="silence after which the reply is prepared speculatively")
     max_utterance_s: float = Field(25.0, gt=1, le=28, description="longest single utterance before it is cut")
     fillers: dict[str, list[str]] = Field(
         default_factory=lambda: {

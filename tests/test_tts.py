@@ -20,12 +20,19 @@ def test_clauses_carry_their_span_of_the_reply():
         assert text[clause.start:clause.end] == clause.text
 
 
+def test_a_short_first_clause_is_spoken_on_its_own():
+    chunker = ClauseChunker(min_chars=12, min_first_chars=2)
+    clauses = chunker.feed("Sure, the price of the FlowFit Yoga Mat is $33.99. Yes, ok. It ships free.")
+    assert [c.text for c in clauses + chunker.flush()] == [
+        "Sure,", "the price of the FlowFit Yoga Mat is $33.99.", "Yes, ok. It ships free."]
+
+
 def test_first_audio_comes_before_the_reply_is_finished(engines):
     release = asyncio.Event()
     received = []
 
     async def reply_pieces():
-        yield "Yes, we have the AirWave Wireless Earbuds in black. "
+        yield "We have the AirWave Wireless Earbuds in black. "
         await release.wait()  # the rest of the reply is not known yet
         yield "They cost $94."
 
@@ -38,7 +45,7 @@ def test_first_audio_comes_before_the_reply_is_finished(engines):
 
     run(main())
     first = received[0]
-    assert first.text == "Yes, we have the AirWave Wireless Earbuds in black."
+    assert first.text == "We have the AirWave Wireless Earbuds in black."
     assert first.sample_rate == 22050 and first.voice.startswith("piper:")
     assert first.duration_s > 1.0 and np.abs(first.pcm).max() > 1000
     assert [c.text for c in received[1:]] == ["They cost $94."]

@@ -17,8 +17,9 @@ class Clause:
 
 
 class ClauseChunker:
-    def __init__(self, min_chars: int = 12):
+    def __init__(self, min_chars: int = 12, min_first_chars: int | None = None):
         self.min_chars = min_chars
+        self.min_first_chars = min_chars if min_first_chars is None else min_first_chars
         self._text = ""
         self._emitted = 0  # offset of the first character not yet emitted
 
@@ -42,7 +43,8 @@ class ClauseChunker:
 
     def _take(self, end: int, next_start: int, force: bool = False) -> Clause | None:
         raw = self._text[self._emitted:end]
-        if not raw.strip() or (len(raw.strip()) < self.min_chars and not force):
+        minimum = self.min_first_chars if self._emitted == 0 else self.min_chars
+        if not raw.strip() or (len(raw.strip()) < minimum and not force):
             return None
         start = self._emitted + (len(raw) - len(raw.lstrip()))
         self._emitted = next_start

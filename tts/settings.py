@@ -20,3 +20,6 @@ class TtsSettings(BaseModel):
     )
     length_scale: float = Field(1.0, gt=0.3, le=3.0, description="Piper speaking pace (higher is slower)")
     min_clause_chars: int = Field(12, ge=1, description="shorter clauses are joined to the next one")
+    min_first_clause_chars: int = Field(
+        2, ge=1, description="the first clause may be shorter: a quick 'Sure,' starts the reply sooner"
+    )

@@ -38,7 +38,7 @@ class StreamingSynthesizer:
     async def speak(self, pieces: AsyncIterable[str], language: str) -> AsyncIterator[SpeechChunk]:
         """Yields one chunk per clause as soon as that clause is complete and synthesised."""
         voice = await asyncio.to_thread(self.voices.for_language, language)
-        chunker = ClauseChunker(self.settings.min_clause_chars)
+        chunker = ClauseChunker(self.settings.min_clause_chars, self.settings.min_first_clause_chars)
         async for piece in pieces:
             for clause in chunker.feed(piece):
                 yield await self._render(voice, clause, language)
