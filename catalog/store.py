@@ -191,6 +191,8 @@ class CatalogStore:
         else:
             with self._lock:
                 ranked = [(pid, 0.0) for pid in filtered_ids(self._conn, spec, pool)]
+        if spec.sort == "relevance":
+            ranked = ranked[:limit]  # only re-sorting needs the whole pool loaded
         products = {p.id: p for p in self.get_products([pid for pid, _ in ranked])}
         hits = [SearchHit(products[pid], score) for pid, score in ranked if pid in products]
         hits = _sort(hits, spec)

@@ -104,11 +104,35 @@ class ProductMatch:
     title_coverage: float
 
 
-def best_match(query: str, hits: list[SearchHit], threshold: float) -> ProductMatch | None:
+_NAMED = 0.75  # the shopper said most of a product's title: they mean that one product
+
+
+def ranked_matches(query: str, hits: list[SearchHit], threshold: float) -> list[ProductMatch]:
+    """Catalog products the shopper's words account for, best first."""
     scored = [ProductMatch(h.product, coverage(query, h.product), title_coverage(query, h.product)) for h in hits]
     scored = [m for m in scored if m.coverage >= threshold]
-    # Stable: among equally good matches the search ranking decides.
-    return max(scored, key=lambda m: (m.coverage, m.title_coverage), default=None)
+    # sorted() is stable: among equally good matches the search ranking decides.
+    return sorted(scored, key=lambda m: (m.coverage, m.title_coverage), reverse=True)
+
+
+def alternatives(matches: list[ProductMatch], limit: int = 3) -> list[Product]:
+    """When the shopper named a kind of product ("wireless earbuds"), the in-stock choices."""
+    if not matches or matches[0].title_coverage >= _NAMED:
+        return []
+    top = matches[0].coverage
+    return [m.product for m in matches if m.coverage == top and m.product.in_stock][:limit]
+
+
+_AND = {"en": "and", "es": "y", "fr": "et", "de": "und", "it": "e", "pt": "e", "zh": "和", "ja": "と"}
+
+
+def spoken_list(items: list[str], language: str) -> str:
+    base = language.split("-")[0]
+    if base in ("zh", "ja"):
+        return "、".join(items)
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {_AND.get(base, 'and')} {items[-1]}"
 
 
 def product_facts(product: Product, language: str) -> dict[str, str]:

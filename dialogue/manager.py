@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 
 from catalog.models import Product
 from catalog.store import CatalogStore
-from dialogue.grounding import best_match, has_price_range, names_something, naming_words, product_facts
+from dialogue.grounding import (
+    ProductMatch, alternatives, has_price_range, names_something, naming_words, product_facts, ranked_matches,
+    spoken_list,
+)
 from dialogue.intents import IntentMatch, IntentRouter
 from dialogue.settings import DialogueSettings
 
@@ -57,16 +60,23 @@ class DialogueManager:
             context.last_product = reply.products[0]
         return reply
 
-    def _find(self, query: str, context: DialogueContext):
+    def _find(self, query: str, context: DialogueContext) -> list[ProductMatch]:
         if not names_something(query):
-            return context.last_product  # "how much is it?": the product we were talking about
+            # "how much is it?": the product we were talking about
+            last = context.last_product
+            return [ProductMatch(last, 1.0, 1.0)] if last else []
         hits = self.store.search(query, limit=_SEARCH_LIMIT)
-        found = best_match(query, hits, self.settings.match_threshold)
-        return found.product if found else None
+        return ranked_matches(query, hits, self.settings.match_threshold)
 
     def _product_reply(self, intent: str, action: str, query: str, language: str, context: DialogueContext,
                        fallback_if_none: bool = False) -> Reply:
-        product = self._find(query, context)
+        matches = self._find(query, context)
+        choices = alternatives(matches) if action == "product_have" else []
+        if len(choices) > 1:
+            items = [self._fill("product_list_item", language, **product_facts(p, language)) for p in choices]
+            return self._template_reply(intent, "product_list", language, products=choices,
+                                        count=str(len(choices)), items=spoken_list(items, language))
+        product = matches[0].product if matches else None
         if product is None:
             if fallback_if_none:
                 return self._template_reply("fallback", "fallback", language)
@@ -85,10 +95,15 @@ class DialogueManager:
     def _template_reply(self, intent: str, name: str, language: str,
                         products: list[Product] | None = None, **facts: str) -> Reply:
         texts = self.settings.replies.get(name, {})
-        base = language.split("-")[0]
-        template = texts.get(base) or texts.get(self.settings.language.default) or next(iter(texts.values()))
-        reply_language = base if base in texts else self.settings.language.default
-        return Reply(template.format(**facts), reply_language, intent, products or [])
+        reply_language = language.split("-")[0]
+        if reply_language not in texts:
+            reply_language = self.settings.language.default
+        return Reply(self._fill(name, reply_language, **facts), reply_language, intent, products or [])
+
+    def _fill(self, name: str, language: str, **facts: str) -> str:
+        texts = self.settings.replies.get(name, {})
+        template = texts.get(language) or texts.get(self.settings.language.default) or next(iter(texts.values()))
+        return template.format(**facts)
 
 
 __all__ = ["DialogueContext", "DialogueManager", "Reply", "IntentMatch"]

@@ -46,10 +46,19 @@ def test_every_number_in_a_reply_comes_from_the_catalog(dialogue, store):
     for question in ["Do you have wireless earbuds?", "How much is the FlowFit yoga mat?",
                      "Is the AirWave Wireless Earbuds in stock?"]:
         reply = dialogue.respond_now(question, "en")
-        product = reply.products[0]
-        allowed = {str(product.total_stock), *re.findall(r"\d+(?:\.\d+)?", format_price(product.price, "USD", "en")),
-                   *re.findall(r"\d+", product.title)}
+        allowed = {str(len(reply.products))}
+        for product in reply.products:
+            allowed |= {str(product.total_stock), *re.findall(r"\d+(?:\.\d+)?", format_price(product.price, "USD", "en")),
+                        *re.findall(r"\d+", product.title)}
         assert set(re.findall(r"\d+(?:\.\d+)?", reply.text)) <= allowed, reply.text
+
+
+def test_a_kind_of_product_lists_the_choices_a_named_one_gets_one_answer(dialogue):
+    choices = dialogue.respond_now("Do you have wireless earbuds?", "en")
+    assert len(choices.products) >= 2 and all(p.in_stock for p in choices.products)
+    assert all(p.title in choices.text for p in choices.products)
+    named = dialogue.respond_now("Do you have the AirWave Wireless Earbuds?", "en")
+    assert [p.title for p in named.products] == ["AirWave Wireless Earbuds"]
 
 
 def test_nothing_matching_is_said_honestly(dialogue):
