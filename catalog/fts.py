@@ -16,10 +16,20 @@ def keyword_candidates(conn: sqlite3.Connection, text: str, filters: SearchFilte
     if match is None:
         return []
     where, params = filters.where_sql()
-    sql = (f"SELECT p.id, -{_BM25} AS score FROM products_fts JOIN products p ON p.rowid = products_fts.rowid "
-           f"WHERE products_fts MATCH ? AND {where} ORDER BY score DESC LIMIT ?")
+    base = (f"SELECT p.id, m.score FROM ({{inner}}) m JOIN products p ON p.rowid = m.rowid "
+            f"WHERE {where} ORDER BY m.score DESC LIMIT ?")
+    inner = f"SELECT rowid, -{_BM25} AS score FROM products_fts WHERE products_fts MATCH ?"
+    wide = max(limit * 10, 400)
     try:
-        rows = conn.execute(sql, [match, *params, limit]).fetchall()
+        if filters.is_empty:
+            rows = conn.execute(base.format(inner=inner), [match, *params, limit]).fetchall()
+        else:
+            # Filter the best few hundred keyword matches first: checking variants for every match of a
+            # common word is what makes filtered searches slow; scan all matches only if too few pass.
+            rows = conn.execute(base.format(inner=inner + " ORDER BY score DESC LIMIT ?"),
+                                [match, wide, *params, limit]).fetchall()
+            if len(rows) < limit:
+                rows = conn.execute(base.format(inner=inner), [match, *params, limit]).fetchall()
     except sqlite3.OperationalError:
         return []  # the expression is built from quoted terms; this is a last guard, never a crash
     return [(r[0], float(r[1])) for r in rows]

@@ -81,3 +81,13 @@ def test_keyword_fallback_without_model(demo_file: Path) -> None:
 def test_odd_queries_never_raise(store: CatalogStore) -> None:
     for q in ['"', "***", "NEAR(", "   ", "🙂🙂", "a" * 2000, "\x00"]:
         assert isinstance(store.search(q), list)
+
+
+def test_cli_search_prints_ranked_json(demo_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from catalog.cli import main as cli_main
+
+    assert cli_main(["catalog", "search", "无线耳机", "--max-price", "100", "--json", "--db", str(demo_file)]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert hits and "Wireless Earbuds" in hits[0]["title"] and float(hits[0]["price"]) <= 100
+    assert cli_main(["catalog", "search", "yoga mat", "--db", str(demo_file)]) == 0
+    assert "Yoga Mat" in capsys.readouterr().out.splitlines()[0]
