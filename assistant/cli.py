@@ -11,7 +11,9 @@ from pathlib import Path
 
 from assistant.audio_io import AudioFileError
 from assistant.config import ConfigError, load_config
+from catalog.cli import add_catalog_commands
 from models import ModelError
+from models.embedder import load_embedder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,11 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if not getattr(args, "run", None):
+    command = getattr(args, "run", None) or getattr(args, "func", None)  # catalog commands use `func`
+    if command is None:
         parser.print_help()
         return 2
     try:
-        return args.run(args) or 0
+        return command(args) or 0
     except (ConfigError, AudioFileError, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -70,12 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     show = config_commands.add_parser("defaults", help="print the built-in configuration as YAML")
     show.set_defaults(run=_config_defaults)
 
-    try:
-        from catalog.cli import add_catalog_commands
-    except ImportError:  # the catalog tools are optional for the voice path
-        pass
-    else:
-        add_catalog_commands(commands)
+    add_catalog_commands(commands, embedder_factory=load_embedder)
     return parser
 
 

@@ -13,6 +13,8 @@ from asr.whisper_engine import WhisperEngine
 from assistant.config import AssistantConfig
 from catalog.store import CatalogStore
 from dialogue.manager import DialogueManager
+from models import cache_dir
+from models.embedder import load_embedder
 from tts.synthesizer import StreamingSynthesizer
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ class Engines:
 
 
 def open_store(config: AssistantConfig) -> CatalogStore:
+    embedder = load_embedder() if config.catalog.embeddings else None
     if config.catalog.path == "demo":
-        return CatalogStore.open_demo(embeddings=config.catalog.embeddings)
-    return CatalogStore.open(config.catalog.path, embeddings=config.catalog.embeddings)
+        # A file, not memory: product embeddings are cached in it, so a restart costs no model time.
+        return CatalogStore.open_demo(cache_dir() / "demo-catalog.sqlite", embedder=embedder)
+    return CatalogStore.open(config.catalog.path, embedder=embedder)

@@ -1,6 +1,6 @@
 """Catalog benchmark: import N generated products, then time searches and score a multilingual query set.
 
-    python -m catalog.bench [--products 10000] [--db PATH] [--no-embeddings]
+    voice-assistant catalog bench [--products 10000] [--db PATH] [--no-embeddings]
 
 Prints import time (rows written, then embedding index), search p50/p95 with cold query-embedding cache,
 and the top-3 hit rate of catalog/data/multilingual_queries.json (en/es/zh/fr) per language.
@@ -18,6 +18,7 @@ from pathlib import Path
 from catalog.data.make_demo_catalog import TYPES, build_product
 from catalog.importers.demo import DATA_DIR
 from catalog.importers.run import import_file
+from catalog.semantic import Embedder
 from catalog.store import CatalogStore
 
 _SYLLABLES_A = ["Nor", "Vel", "Ar", "Kes", "Lum", "Tor", "Bri", "Cal", "Dra", "Fen", "Gal", "Hal", "Iso", "Jun",
@@ -51,11 +52,11 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def run(n: int, db: Path, embeddings: bool) -> dict:
+def run(n: int, db: Path, embedder: "Embedder | None") -> dict:
     products = generate(n)
     feed = db.with_suffix(".jsonl")
     feed.write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in products) + "\n", encoding="utf-8")
-    store = CatalogStore.open(db, embeddings=embeddings)
+    store = CatalogStore.open(db, embedder=embedder)
     semantic, store.semantic = store.semantic, None  # time the row import and the embedding index apart
     t0 = time.perf_counter()
     report = import_file(store, feed, progress=True)
@@ -96,16 +97,9 @@ def run(n: int, db: Path, embeddings: bool) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--products", type=int, default=10_000)
-    parser.add_argument("--db", type=Path, help="catalog file to create (default: a temp dir)")
-    parser.add_argument("--no-embeddings", action="store_true")
-    args = parser.parse_args()
+def run_bench_command(args: argparse.Namespace) -> int:
+    embedder = None if args.no_embeddings else args.embedder_factory()
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or Path(tmp) / "bench.db"
-        print(json.dumps(run(args.products, db, not args.no_embeddings), indent=2, ensure_ascii=False))
-
-
-if __name__ == "__main__":
-    main()
+        print(json.dumps(run(args.products, db, embedder), indent=2, ensure_ascii=False))
+    return 0

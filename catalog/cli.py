@@ -8,18 +8,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable
+from pathlib import Path
 
 from catalog.importers.errors import CatalogImportError
 from catalog.importers.mapping import parse_map_args
 from catalog.importers.run import FORMATS, import_file
+from catalog.semantic import Embedder
 from catalog.store import CatalogStore
 
 DEFAULT_DB = "catalog.db"
 
 
-def add_catalog_commands(subparsers: argparse._SubParsersAction, default_db: str = DEFAULT_DB) -> None:
+def add_catalog_commands(subparsers: argparse._SubParsersAction, default_db: str = DEFAULT_DB,
+                         embedder_factory: Callable[[], Embedder | None] | None = None) -> None:
+    """`embedder_factory` gives the multilingual embedder (the app passes models.embedder.load_embedder);
+    without one, search and import use keywords only."""
     catalog = subparsers.add_parser("catalog", help="import products/orders/policies, search the catalog")
+    catalog.set_defaults(embedder_factory=embedder_factory or (lambda: None))
     sub = catalog.add_subparsers(dest="catalog_command", required=True)
 
     imp = sub.add_parser("import", help="import a Shopify CSV, Merchant Center feed, or JSON/JSONL/CSV file")
@@ -48,6 +54,18 @@ def add_catalog_commands(subparsers: argparse._SubParsersAction, default_db: str
     search.add_argument("--db", default=default_db, help=f"SQLite catalog file (default: {default_db})")
     search.set_defaults(func=run_search)
 
+    bench = sub.add_parser("bench", help="import N generated products, time search, score multilingual queries")
+    bench.add_argument("--products", type=int, default=10_000)
+    bench.add_argument("--db", type=Path, help="catalog file to create (default: a temporary one)")
+    bench.add_argument("--no-embeddings", action="store_true")
+    bench.set_defaults(func=_run_bench)
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from catalog.bench import run_bench_command  # generates data: only loaded when asked for
+
+    return run_bench_command(args)
+
 
 def run_import(args: argparse.Namespace) -> int:
     try:
@@ -55,7 +73,7 @@ def run_import(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    with CatalogStore.open(args.db) as store:
+    with CatalogStore.open(args.db, embedder=args.embedder_factory()) as store:
         try:
             report = import_file(store, args.file, fmt=args.format, kind=args.kind, mapping=mapping,
                                  skip_bad=args.skip_bad, progress=None if not args.no_progress else False)
@@ -71,7 +89,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    with CatalogStore.open(args.db) as store:
+    with CatalogStore.open(args.db, embedder=args.embedder_factory()) as store:
         try:
             hits = store.search(args.query, limit=args.limit, max_price=args.max_price, min_price=args.min_price,
                                 brand=args.brand, category=args.category, color=args.color, size=args.size,
@@ -89,15 +107,3 @@ def run_search(args: argparse.Namespace) -> int:
         stock = "in stock" if p.in_stock else "out of stock"
         print(f"{n:2}. {p.title}  {p.price} {p.currency}  [{stock}]  id={p.id}  score={h.score:.3f}")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Standalone entry (python -m catalog.cli ...) for use before the app CLI wires it in."""
-    parser = argparse.ArgumentParser(prog="catalog-cli")
-    add_catalog_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.func(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

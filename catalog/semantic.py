@@ -9,12 +9,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from tqdm import tqdm
 
-from catalog.embedder import Embedder, load_embedder
 from catalog.query import SearchFilters
 
 if TYPE_CHECKING:
@@ -32,6 +31,20 @@ def passage_text(title: str, description: str) -> str:
     return f"{title}. {first}" if first else title
 
 
+class Embedder(Protocol):
+    """L2-normalised sentence vectors: `query` for shopper text, `passages` for catalog text.
+
+    The catalog does not load models itself; the app hands it one (models.embedder.load_embedder).
+    """
+
+    model_id: str
+    dim: int
+
+    def query(self, text: str) -> np.ndarray: ...
+
+    def passages(self, texts: list[str]) -> np.ndarray: ...
+
+
 class SemanticIndex:
     def __init__(self, store: "CatalogStore", embedder: Embedder | None) -> None:
         self._store = store
@@ -43,8 +56,8 @@ class SemanticIndex:
         self._stale = True
 
     @classmethod
-    def create(cls, store: "CatalogStore") -> "SemanticIndex":
-        index = cls(store, load_embedder())
+    def create(cls, store: "CatalogStore", embedder: Embedder) -> "SemanticIndex":
+        index = cls(store, embedder)
         if index.available:
             index.refresh()  # embeds only products added by an older release or without a cached vector
         return index
@@ -108,6 +121,21 @@ class SemanticIndex:
             return self._ids, self._matrix
 
     # ---- ranking ----------------------------------------------------------------------------------------
+    def margins(self, query: str, product_ids: list[str]) -> dict[str, float]:
+        """How far each product's cosine similarity to the query stands above the catalog's median.
+
+        e5 similarities are compressed (unrelated products score only a little lower than related
+        ones), so "stands out from the rest of the catalog" is a steadier bar than a raw cosine.
+        """
+        if self._embedder is None or not product_ids:
+            return {}
+        ids, matrix = self._load_matrix()
+        if not ids:
+            return {}
+        sims = np.einsum("ij,j->i", matrix, self._embedder.query(query))
+        baseline = float(np.median(sims))
+        return {pid: float(sims[self._pos[pid]]) - baseline for pid in product_ids if pid in self._pos}
+
     def fuse(self, query: str, keyword: list[tuple[str, float]], spec: SearchFilters,
              pool: int) -> list[tuple[str, float]]:
         """Hybrid ranking: min-max normalised BM25 and cosine similarity, blended by SEMANTIC_WEIGHT."""

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalog import rows
 from catalog.countries import normalize_country, normalize_topic
@@ -21,6 +21,9 @@ from catalog.order_ids import normalize_order_id
 from catalog.query import SearchFilters, query_terms
 from catalog.schema import migrate
 from catalog.variants import match_variants
+
+if TYPE_CHECKING:
+    from catalog.semantic import Embedder
 
 
 class CatalogStore:
@@ -34,7 +37,7 @@ class CatalogStore:
 
     # ---- opening -------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path, *, embeddings: bool = True) -> "CatalogStore":
+    def open(cls, path: str | Path, *, embedder: "Embedder | None" = None) -> "CatalogStore":
         """Open (creating or upgrading) a catalog file; ":memory:" for a throwaway store."""
         path = str(path)
         if path != ":memory:":
@@ -48,23 +51,23 @@ class CatalogStore:
             conn.execute("PRAGMA synchronous = NORMAL")
         migrate(conn)
         store = cls(conn, path)
-        if embeddings:
-            store._attach_semantic()
+        if embedder is not None:
+            store._attach_semantic(embedder)
         return store
 
     @classmethod
-    def open_demo(cls, path: str | Path = ":memory:", *, embeddings: bool = True) -> "CatalogStore":
+    def open_demo(cls, path: str | Path = ":memory:", *, embedder: "Embedder | None" = None) -> "CatalogStore":
         """A store loaded with the bundled demo catalog, orders and policies."""
         from catalog.importers.demo import load_demo  # local: importers depend on the store
 
-        store = cls.open(path, embeddings=embeddings)
+        store = cls.open(path, embedder=embedder)
         load_demo(store)
         return store
 
-    def _attach_semantic(self) -> None:
-        from catalog.semantic import SemanticIndex  # optional: falls back to keywords when unavailable
+    def _attach_semantic(self, embedder: "Embedder") -> None:
+        from catalog.semantic import SemanticIndex
 
-        self.semantic = SemanticIndex.create(self)
+        self.semantic = SemanticIndex.create(self, embedder)
 
     def close(self) -> None:
         with self._lock:
@@ -200,6 +203,13 @@ class CatalogStore:
         hits = [SearchHit(products[pid], score) for pid, score in ranked if pid in products]
         hits = _sort(hits, spec)
         return hits[:limit]
+
+    def similarity_margin(self, query: str, product_ids: Sequence[str]) -> dict[str, float]:
+        """How much closer in meaning each product is to the query than the catalog's typical product
+        (see SemanticIndex.margins); empty without an embedding model."""
+        if self.semantic is None or not self.semantic.available:
+            return {}
+        return self.semantic.margins(query, list(product_ids))
 
     def filtered_ids(self, spec: SearchFilters) -> frozenset[str]:
         """Every product passing the filters. Cached until the next write: a shopper's filters ("under

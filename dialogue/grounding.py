@@ -51,8 +51,10 @@ def names_something(query: str) -> bool:
 
 
 def naming_words(query: str) -> str:
-    """The words that name the thing asked about, in the shopper's order ("grand piano")."""
-    return " ".join(w for w in _WORD.findall(query) if w.lower() not in STOP_WORDS and w.lower() not in _PRONOUNS)
+    """The words that name the thing asked about, without the articles around them ("piano de cola")."""
+    words = _WORD.findall(query)
+    named = [i for i, w in enumerate(words) if w.lower() not in STOP_WORDS and w.lower() not in _PRONOUNS]
+    return " ".join(words[named[0]:named[-1] + 1]) if named else ""
 
 
 def _fold(word: str) -> str:

@@ -66,7 +66,15 @@ class DialogueManager:
             last = context.last_product
             return [ProductMatch(last, 1.0, 1.0)] if last else []
         hits = self.store.search(query, limit=_SEARCH_LIMIT)
-        return ranked_matches(query, hits, self.settings.match_threshold)
+        matches = ranked_matches(query, hits, self.settings.match_threshold)
+        if matches or not hits:
+            return matches
+        # No shared words (a Spanish question, an English catalog): the hybrid search's best hit counts
+        # only when the catalog clearly holds something of that meaning.
+        top = hits[:3]
+        margins = self.store.similarity_margin(naming_words(query) or query, [h.product.id for h in top])
+        score = max(margins.values(), default=-1.0)
+        return [ProductMatch(top[0].product, score, 0.0)] if score >= self.settings.semantic_margin else []
 
     def _product_reply(self, intent: str, action: str, query: str, language: str, context: DialogueContext,
                        fallback_if_none: bool = False) -> Reply:

@@ -57,7 +57,12 @@ class DialogueSettings(_Strict):
     )
     language: LanguageSettings = Field(default_factory=LanguageSettings)
     match_threshold: float = Field(
-        0.5, ge=0, le=1, description="share of the shopper's product words a catalog product must match"
+        0.6, ge=0, le=1, description="share of the shopper's product words a catalog product must match"
+    )
+    semantic_margin: float = Field(
+        0.058, ge=0, le=1,
+        description="with no shared words, how far above the catalog's median similarity (multilingual-e5 "
+                    "cosine) a product must stand to count as what the shopper asked for",
     )
 
     @field_validator("replies")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.cli import main as cli_main
+from assistant.cli import main as cli_main  # the real `voice-assistant` entry point
 from catalog.importers.errors import CatalogImportError
 from catalog.importers.run import import_file
 from catalog.store import CatalogStore
@@ -36,7 +36,7 @@ def write(path: Path, text: str | bytes) -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path) -> CatalogStore:
-    s = CatalogStore.open(tmp_path / "catalog.db", embeddings=False)
+    s = CatalogStore.open(tmp_path / "catalog.db")
     yield s
     s.close()
 
@@ -144,7 +144,7 @@ def test_generic_json_with_dotted_map_and_jsonl(store: CatalogStore, tmp_path: P
             "variant.sku=ref", "variant.options.color=attrs.color", "variant.stock=qty"]
     assert cli_main(["catalog", "import", str(f), "--db", store.path, "--no-progress",
                      *[a for m in maps for a in ("--map", m)]]) == 0
-    store2 = CatalogStore.open(store.path, embeddings=False)
+    store2 = CatalogStore.open(store.path)
     k = store2.get_product("k1")
     assert k is not None and k.brand == "Boil" and k.price == Decimal("30.50")
     assert (k.variants[0].sku, k.variants[0].options, k.variants[0].stock) == ("k1-w", {"color": "White"}, 3)

