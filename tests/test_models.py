@@ -53,3 +53,15 @@ def test_local_path_and_hub_id(tmp_path):
     assert hub.hub_id == "Systran/faster-whisper-small" and hub.path is None
     with pytest.raises(ModelNotInstalled, match="unknown model"):
         resolve("definitely-not-a-model")
+
+
+def test_multilingual_embedder_from_its_package():
+    import numpy as np
+
+    from models.embedder import load_embedder
+
+    embedder = load_embedder()
+    assert embedder is not None and embedder.dim == 384
+    earbuds, spanish, tent = (embedder.query(t) for t in ("wireless earbuds", "auriculares inalámbricos", "tent"))
+    assert abs(float(np.linalg.norm(earbuds)) - 1.0) < 1e-3
+    assert float(earbuds @ spanish) > float(earbuds @ tent)
