@@ -135,7 +135,7 @@ class Session:
         elif self._utterance is None:
             return  # speech we chose to ignore (half-duplex while speaking)
         elif kind is EventKind.PAUSE and self._candidate is None:
-            self._speculative = self._start_reply(self._utterance, now)
+            self._speculative = self._start_reply(self._utterance)
         elif kind is EventKind.RESUME:
             self._drop_speculation()
         elif kind is EventKind.SPEECH_END:
@@ -176,7 +176,7 @@ class Session:
                 candidate.check.cancel()
             self.on_event({"type": "backchannel_ignored"})
             return  # never became an interruption: "uh-huh", a cough, the assistant's own echo
-        reply = self._speculative or self._start_reply(utterance, now)
+        reply = self._speculative or self._start_reply(utterance)
         self._speculative = None
         reply.turn.speech_end_at = self._last_voiced_at
         reply.turn.endpoint_at = now
@@ -190,7 +190,7 @@ class Session:
             self._speculative = None
 
     # ---- replies ----------------------------------------------------------------------------
-    def _start_reply(self, utterance: Utterance, now: float) -> _Reply:
+    def _start_reply(self, utterance: Utterance) -> _Reply:
         reply = _Reply(TurnRecord(index=len(self.turns), speech_end_at=self._last_voiced_at))
         reply.task = asyncio.create_task(self._respond(reply, utterance.audio().copy()))
         return reply
