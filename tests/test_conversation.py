@@ -64,3 +64,36 @@ def test_session_history_holds_only_what_was_heard(engines, say):
     cut = session.history.messages[1]
     assert cut.interrupted and cut.full_text.startswith(cut.text) and len(cut.text) < len(cut.full_text)
     assert session.state.value == "closed"
+
+
+def test_partial_transcripts_are_shown_while_the_shopper_speaks(engines, say):
+    from assistant.audio_io import read_audio_file
+    from assistant.session import Session
+    from assistant.transports.wav_file import WavFileConversation
+
+    events = []
+    question = "Do you have the AirWave wireless earbuds in black, and how much are they in white?"
+    conversation = WavFileConversation([read_audio_file(say(question))])
+    session = Session(engines, conversation, on_event=events.append)
+    conversation.is_idle = session.is_idle
+    run(session.run(conversation.frames()))
+    kinds = [e["type"] for e in events]
+    partials = [e for e in events if e["type"] == "partial"]
+    assert partials and kinds.index("partial") < kinds.index("transcript")
+    final = next(e for e in events if e["type"] == "transcript")["text"]
+    assert "earbuds" in final.lower()
+    assert any(p["committed"] for p in partials)  # a stable prefix was committed before the end
+    states = [e["state"] for e in events if e["type"] == "state"]
+    assert states[:4] == ["user_speaking", "thinking", "speaking", "listening"]
+
+
+def test_spanish_speech_is_answered_in_spanish_by_the_fallback_voice(engines):
+    from tests.conftest import recorded_clip
+
+    wav, _ = recorded_clip("es", "conteo")
+    turns = run(simulate(engines, [wav]))
+    assert len(turns) == 1
+    turn = turns[0]
+    assert turn.language == "es"
+    assert turn.reply == engines.config.dialogue.replies["fallback"]["es"]  # never an English reply
+    assert turn.tts_audio_s > 1.0
