@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from tts.synthesizer import SpeechChunk
@@ -35,7 +35,7 @@ class PlayoutClock:
 
     started_at: float | None = None
     _queued_until: float = 0.0  # wall time when the queued audio will have played
-    _segments: list[tuple[float, float]] | None = None  # (wall start, duration) of each chunk
+    _segments: list[tuple[float, float]] = field(default_factory=list)  # (wall start, duration) of each chunk
 
     def reset(self) -> None:
         self.started_at, self._queued_until, self._segments = None, 0.0, []
@@ -45,13 +45,13 @@ class PlayoutClock:
         start = max(now, self._queued_until)
         if self.started_at is None:
             self.started_at = start
-        self._segments = (self._segments or []) + [(start, duration_s)]
+        self._segments.append((start, duration_s))
         self._queued_until = start + duration_s
         return start
 
     def played(self, now: float | None = None) -> float:
         now = time.monotonic() if now is None else now
-        return sum(min(max(now - start, 0.0), length) for start, length in self._segments or [])
+        return sum(min(max(now - start, 0.0), length) for start, length in self._segments)
 
     @property
     def ends_at(self) -> float:
@@ -66,6 +66,6 @@ class PlayoutClock:
         """Stop now: what has not played yet never will. Returns seconds played."""
         now = time.monotonic() if now is None else now
         played = self.played(now)
-        self._segments = [(s, min(length, max(now - s, 0.0))) for s, length in self._segments or [] if s < now]
+        self._segments = [(s, min(length, max(now - s, 0.0))) for s, length in self._segments if s < now]
         self._queued_until = min(self._queued_until, now)
         return played

@@ -59,7 +59,6 @@ class LocalAudio:
         self._buffer: collections.deque[np.ndarray] = collections.deque()
         self._lock = threading.Lock()
         self._clock = PlayoutClock()
-        self._clock.reset()
         self._queue: asyncio.Queue[bytes] = asyncio.Queue()
         self._streams = []
 

@@ -44,7 +44,6 @@ class WavFileConversation:
         self.reply_timeout_s = reply_timeout_s
         self.is_idle: Callable[[], bool] = lambda: True  # the simulation wires the session in here
         self._clock = PlayoutClock()
-        self._clock.reset()
         self._replies = 0
         self._reply_started_at = 0.0
         self._played: list[_Played] = []
