@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import Enum
 
+import numpy as np
 import webrtcvad
 
 from asr.settings import EndpointSettings, VadSettings
@@ -67,7 +68,9 @@ class Endpointer:
         return (self.now_s - self._last_voiced_end_s) * 1000 if self.in_speech else 0.0
 
     def is_speech(self, frame: bytes) -> bool:
-        return self._vad.is_speech(frame, SAMPLE_RATE)
+        # webrtcvad calls broadband noise speech; a flat spectrum is the tell (Whisper would
+        # otherwise "hear" numbers in it).
+        return self._vad.is_speech(frame, SAMPLE_RATE) and spectral_flatness(frame) < self.vad_settings.max_flatness
 
     def push(self, frame: bytes) -> EndpointEvent | None:
         """Feed one frame of `frame_bytes` bytes; returns the event it caused, if any."""
@@ -93,14 +96,14 @@ class Endpointer:
         return None
 
     def _while_speaking(self, voiced: bool) -> EndpointEvent | None:
+        if self.now_s - self._speech_start_s >= self.settings.max_utterance_s:
+            return self._end()  # a monologue (or endless noise) is cut so it can still be answered
         if voiced:
             if self._paused:
                 self._paused = False
                 self._hint_ms = None
                 return self._event(EventKind.RESUME)
             return None
-        if self.now_s - self._speech_start_s >= self.settings.max_utterance_s:
-            return self._end()
         silence = self.silence_ms
         if not self._paused and silence >= self.settings.speculate_after_ms:
             self._paused = True
@@ -135,11 +138,18 @@ class Endpointer:
         last = words[-1]
         if last in fillers or any(text.rstrip(" .,").endswith(f) for f in fillers if not f.isascii()):
             return self.settings.hold_silence_ms
+        if _COMPLETE.search(text) and len(words) >= 2 and not re.search(r"\d\.?$", text.rstrip()):
+            return self.settings.complete_silence_ms  # "Do you have it in size 10?" is complete too
         if last.isdigit() or re.search(r"\d[\s,.-]*$", text):
             return self.settings.hold_silence_ms  # reading out an order or phone number
-        if _COMPLETE.search(text) and len(words) >= 2:
-            return self.settings.complete_silence_ms
         return self.settings.silence_ms
+
+
+def spectral_flatness(frame: bytes) -> float:
+    """Geometric over arithmetic mean of the power spectrum: ~0 for tones and voice, ~0.56 for white noise."""
+    samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
+    power = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))[4:] ** 2 + 1e-9  # above ~200 Hz
+    return float(np.exp(np.mean(np.log(power))) / np.mean(power))
 
 
 class FrameSplitter:

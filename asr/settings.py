@@ -16,6 +16,11 @@ class VadSettings(_Strict):
     frame_ms: int = Field(20, description="webrtcvad frame length: 10, 20 or 30 ms")
     min_speech_ms: int = Field(120, ge=20, description="voiced audio needed before speech-start is declared")
     speech_ratio: float = Field(0.6, gt=0, le=1, description="share of voiced frames in the start window")
+    max_flatness: float = Field(
+        0.45, gt=0, le=1,
+        description="frames whose spectrum is this flat (hiss, fans, white noise) never count as speech; "
+                    "speech frames are mostly below 0.3, white noise about 0.55",
+    )
 
     def model_post_init(self, _context: object) -> None:
         if self.frame_ms not in (10, 20, 30):

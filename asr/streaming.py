@@ -38,6 +38,10 @@ def _common_prefix(a: list[str], b: list[str]) -> list[str]:
     return out
 
 
+def pcm16_to_float(pcm16: bytes) -> np.ndarray:
+    return np.frombuffer(pcm16, dtype=np.int16).astype(np.float32) / 32768.0
+
+
 class Utterance:
     """Audio of one utterance plus the stable-prefix bookkeeping for its partials."""
 
@@ -48,7 +52,7 @@ class Utterance:
         self._committed: list[str] = []
 
     def add(self, pcm16: bytes) -> None:
-        chunk = np.frombuffer(pcm16, dtype=np.int16).astype(np.float32) / 32768.0
+        chunk = pcm16_to_float(pcm16)
         self._chunks.append(chunk)
         self._samples += len(chunk)
 
@@ -81,13 +85,14 @@ class StreamingTranscriber:
 
     def keep_history(self, pcm16: bytes) -> None:
         """Audio heard while not in speech, kept briefly as pre-roll for the next utterance."""
-        chunk = np.frombuffer(pcm16, dtype=np.int16).astype(np.float32) / 32768.0
-        self._history = np.concatenate([self._history, chunk])[-int(_HISTORY_S * SAMPLE_RATE):]
+        self._history = np.concatenate([self._history, pcm16_to_float(pcm16)])[-int(_HISTORY_S * SAMPLE_RATE):]
 
     def start_utterance(self, already_voiced_s: float) -> Utterance:
         """`already_voiced_s` of speech was in the history before the VAD said "start"."""
         keep = int((already_voiced_s + _PREROLL_S) * SAMPLE_RATE)
-        return Utterance(self._history[-keep:].copy())
+        utterance = Utterance(self._history[-keep:].copy())
+        self._history = np.zeros(0, np.float32)  # never reused: it would splice old speech into the next
+        return utterance
 
     async def partial(self, utterance: Utterance, prior: str | None = None) -> PartialTranscript:
         result = await asyncio.to_thread(self.engine.transcribe, utterance.audio(), None, prior)

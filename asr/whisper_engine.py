@@ -22,7 +22,10 @@ _PAD_S = 2.0  # silence after the speech: Whisper expects to see the utterance e
 _MIN_WINDOW_S = 4.0
 _MAX_WINDOW_S = 30.0
 _TOKENS_PER_S = 12  # generous for Chinese and Japanese, which need the most tokens per second
-_NO_SPEECH_THRESHOLD = 0.6
+# Whisper's own test for "this was not speech", a little stricter on no-speech: noise that
+# VAD let through decodes to a confident-looking "1.5%" with no-speech ~0.5, real speech < 0.2.
+_NO_SPEECH_THRESHOLD = 0.4
+_LOW_LOGPROB = -1.0
 _UNSURE_LANGUAGE = 0.5
 
 
@@ -64,10 +67,10 @@ class WhisperEngine:
         """
         started = time.perf_counter()
         audio = np.asarray(audio, dtype=np.float32)
-        audio_s = len(audio) / SAMPLE_RATE
-        if audio_s > _MAX_WINDOW_S - _PAD_S:
+        if len(audio) > (_MAX_WINDOW_S - _PAD_S) * SAMPLE_RATE:
             audio = audio[-int((_MAX_WINDOW_S - _PAD_S) * SAMPLE_RATE):]  # keep the latest words
-        window_s = max(_MIN_WINDOW_S, len(audio) / SAMPLE_RATE + _PAD_S)
+        audio_s = len(audio) / SAMPLE_RATE
+        window_s = max(_MIN_WINDOW_S, audio_s + _PAD_S)
         padded = np.zeros(int(window_s * SAMPLE_RATE), dtype=np.float32)
         padded[: len(audio)] = audio
         with self._lock:
@@ -86,17 +89,18 @@ class WhisperEngine:
             # With timestamps on, Whisper says where each segment starts, so a segment it
             # invents in the padding (a repeat of the question) can be dropped.
             prompt = list(tokenizer.sot_sequence)
-            max_new = int(10 + _TOKENS_PER_S * min(audio_s, _MAX_WINDOW_S))
+            max_new = int(10 + _TOKENS_PER_S * audio_s)
             result = self._model.model.generate(
                 encoded, [prompt], beam_size=self.settings.beam_size,
                 max_length=len(prompt) + max_new, no_repeat_ngram_size=4,
-                return_no_speech_prob=True, suppress_blank=True,
+                return_no_speech_prob=True, return_scores=True, suppress_blank=True,
             )[0]
         tokens = _tokens_within(result.sequences_ids[0], tokenizer, audio_s)
         text = tokenizer.decode(tokens).strip()
         no_speech = float(result.no_speech_prob)
-        if no_speech > _NO_SPEECH_THRESHOLD and len(tokens) < 4:
-            text = ""  # Whisper's "Thank you." on noise
+        avg_logprob = float(result.scores[0])  # per token: CTranslate2 divides by the length
+        if no_speech > _NO_SPEECH_THRESHOLD and avg_logprob < _LOW_LOGPROB:
+            text = ""  # what Whisper "hears" in noise ("Thank you.", "1.5%")
         return Transcript(text, lang, prob, audio_s, time.perf_counter() - started, no_speech)
 
     def _full_window(self, audio: np.ndarray) -> np.ndarray:

@@ -7,7 +7,6 @@ import asyncio
 import json
 import logging
 import sys
-from pathlib import Path
 
 from assistant.audio_io import AudioFileError
 from assistant.config import ConfigError, load_config

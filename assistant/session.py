@@ -18,7 +18,6 @@ from enum import Enum
 from asr.endpointer import EndpointEvent, Endpointer, EventKind, FrameSplitter
 from asr.streaming import Utterance
 from assistant.barge_in import BackchannelFilter
-from assistant.config import AssistantConfig
 from assistant.engines import Engines
 from assistant.heard import heard_text
 from assistant.transports.base import AudioOutput
@@ -49,8 +48,7 @@ class _Reply:
     committed: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task | None = None
     chunks: list[SpeechChunk] = field(default_factory=list)
-    text: str = ""
-    accepted: bool = False
+    accepted: bool = False  # entered the history: the shopper is hearing it
 
 
 @dataclass
@@ -64,10 +62,10 @@ class _Candidate:
 
 
 class Session:
-    def __init__(self, engines: Engines, output: AudioOutput, config: AssistantConfig | None = None,
+    def __init__(self, engines: Engines, output: AudioOutput,
                  on_event: Callable[[dict], None] | None = None, clock: Callable[[], float] = time.monotonic):
         self.engines = engines
-        self.config = config or engines.config
+        self.config = engines.config
         self.output = output
         self.on_event = on_event or (lambda event: None)
         self.clock = clock
@@ -86,6 +84,7 @@ class Session:
         self._reply: _Reply | None = None  # committed: being thought about or spoken
         self._speculative: _Reply | None = None
         self._partial: asyncio.Task | None = None
+        self._background: set[asyncio.Task] = set()
         self._next_partial_s = 0.0
         self._last_voiced_at = 0.0
 
@@ -97,18 +96,22 @@ class Session:
                 for frame in self.splitter.feed(data):
                     self._on_frame(frame)
                 await asyncio.sleep(0)  # let reply tasks run between network reads
+            await asyncio.gather(*self._background, return_exceptions=True)
             if self._reply and self._reply.task:
                 await asyncio.gather(self._reply.task, return_exceptions=True)
         finally:
             await self.close()
 
     async def close(self) -> None:
-        tasks = [t for t in (self._partial, self._reply and self._reply.task,
-                             self._speculative and self._speculative.task,
-                             self._candidate and self._candidate.check) if t and not t.done()]
+        reply = self._reply
+        tasks = [t for t in (self._partial, reply and reply.task, self._speculative and self._speculative.task,
+                             self._candidate and self._candidate.check, *self._background) if t and not t.done()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if reply is not None and reply.accepted:
+            # A hang-up mid-reply: only what was played counts as said.
+            self.history.truncate_last_assistant(self._heard(reply))
         self.state = State.CLOSED
 
     def is_idle(self) -> bool:
@@ -161,25 +164,27 @@ class Session:
         if candidate is not None:
             if not candidate.interrupted and speech_s >= candidate.next_check_s and not _running(candidate.check):
                 candidate.next_check_s = speech_s + _RECHECK_S
-                candidate.check = asyncio.create_task(self._check_interruption(candidate))
+                candidate.check = self._spawn(self._check_interruption(candidate))
             return
         voiced_now = self.endpointer.silence_ms == 0
         if voiced_now and self._utterance.duration_s >= self._next_partial_s and not _running(self._partial):
             self._next_partial_s = self._utterance.duration_s + self.config.asr.partial_interval_ms / 1000
-            self._partial = asyncio.create_task(self._send_partial(self._utterance))
+            self._partial = self._spawn(self._send_partial(self._utterance))
 
     def _speech_ended(self, now: float) -> None:
         utterance, candidate = self._utterance, self._candidate
         self._utterance, self._candidate = None, None
         if candidate is not None:
-            if candidate.check and not candidate.check.done():
-                candidate.check.cancel()
-            self.on_event({"type": "backchannel_ignored"})
-            return  # never became an interruption: "uh-huh", a cough, the assistant's own echo
+            self._spawn(self._settle_candidate(candidate, utterance, now, self._last_voiced_at))
+            return
         reply = self._speculative or self._start_reply(utterance)
         self._speculative = None
-        reply.turn.speech_end_at = self._last_voiced_at
-        reply.turn.endpoint_at = now
+        self._commit(reply, now, self._last_voiced_at)
+
+    def _commit(self, reply: _Reply, endpoint_at: float, speech_end_at: float) -> None:
+        """The shopper's turn is over: this reply is the answer (its audio may now leave)."""
+        reply.turn.speech_end_at = speech_end_at
+        reply.turn.endpoint_at = endpoint_at
         reply.committed.set()
         self._reply = reply
         self._set_state(State.THINKING)
@@ -190,6 +195,14 @@ class Session:
             self._speculative = None
 
     # ---- replies ----------------------------------------------------------------------------
+    def _spawn(self, coro) -> asyncio.Task:
+        """A background task whose failure is logged, never lost."""
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        task.add_done_callback(_log_failure)
+        return task
+
     def _start_reply(self, utterance: Utterance) -> _Reply:
         reply = _Reply(TurnRecord(index=len(self.turns), speech_end_at=self._last_voiced_at))
         reply.task = asyncio.create_task(self._respond(reply, utterance.audio().copy()))
@@ -210,42 +223,51 @@ class Session:
                 log.info("no words recognised in the utterance; not answering")
                 self.on_event({"type": "no_speech"})
                 return
-            answer = await self.engines.dialogue.respond(heard.text, language, self.dialogue_context)
+            context = copy.copy(self.dialogue_context)  # adopted only if this reply is committed
+            answer = await self.engines.dialogue.respond(heard.text, language, context)
             turn.first_text_at = self.clock()
             speech = self.engines.synthesizer.speak(answer.pieces(), answer.language)
             first = await anext(speech, None)
             if first is not None:
                 turn.first_audio_at = self.clock()
             await reply.committed.wait()
-            self._accept(reply, heard, answer, tracker)
+            self._accept(reply, heard, answer, tracker, context)
             if first is not None:
                 await self._play(reply, first)
             async for chunk in speech:
                 await self._play(reply, chunk)
             while (idle := self.output.idle_in()) > 0:
                 await asyncio.sleep(min(idle, 0.05))
-            turn.heard_reply = reply.text
+            turn.heard_reply = turn.reply
             self.on_event({"type": "reply_done"})
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a broken turn must not end the conversation
             log.exception("turn %d failed", turn.index)
+            await reply.committed.wait()  # a speculation that is thrown away never reports
             self.on_event({"type": "error", "message": f"the assistant could not answer: {exc}"})
         finally:
-            if self._reply is reply and not turn.interrupted:
+            if self._reply is reply:
                 self._reply = None
-                if self.state in (State.THINKING, State.SPEAKING):
-                    self._set_state(State.LISTENING)
+                self._back_to_listening()
 
-    def _accept(self, reply: _Reply, heard, answer, tracker: LanguageTracker) -> None:
+    def _back_to_listening(self) -> None:
+        if self._candidate is not None:
+            # The shopper started talking in the reply's last moments: that speech is their next turn.
+            self._candidate = None
+            self._set_state(State.USER_SPEAKING)
+        elif self.state in (State.THINKING, State.SPEAKING):
+            self._set_state(State.LISTENING)
+
+    def _accept(self, reply: _Reply, heard, answer, tracker: LanguageTracker, context: DialogueContext) -> None:
         """The turn is real: it enters the history and the record."""
         turn = reply.turn
-        self.language = tracker
+        self.language, self.dialogue_context = tracker, context
         turn.transcript, turn.language = heard.text, heard.language
         turn.language_probability = heard.language_probability
         turn.reply, turn.intent = answer.text, answer.intent
         turn.products = tuple(p.id for p in answer.products)
-        reply.text, reply.accepted = answer.text, True
+        reply.accepted = True
         self.history.add_user(heard.text, heard.language)
         self.history.add_assistant(answer.text, answer.language)
         self.turns.append(turn)
@@ -265,19 +287,37 @@ class Session:
         turn.tts_synth_s += chunk.synth_s
 
     # ---- barge-in ---------------------------------------------------------------------------
+    def _interrupts(self, text: str) -> bool:
+        return bool(text) and not self.backchannels.is_backchannel(text)
+
     async def _check_interruption(self, candidate: _Candidate) -> None:
         utterance = self._utterance
         if utterance is None:
             return
         heard = await self.transcriber.final(utterance.audio().copy(), prior=self.language.current)
-        if candidate is not self._candidate or candidate.interrupted:
-            return
-        if not heard.text or self.backchannels.is_backchannel(heard.text):
+        if candidate is not self._candidate or candidate.interrupted or not self._interrupts(heard.text):
             return  # keep talking; look again if the shopper goes on
         candidate.interrupted = True
         await self._interrupt(candidate.onset_at)
-        self._candidate = None  # from here on this speech is the shopper's next turn
-        self._set_state(State.USER_SPEAKING)
+        if candidate is self._candidate:
+            self._candidate = None  # from here on this speech is the shopper's next turn
+            self._set_state(State.USER_SPEAKING)
+
+    async def _settle_candidate(self, candidate: _Candidate, utterance: Utterance, ended_at: float,
+                                speech_end_at: float) -> None:
+        """Speech during a reply has ended: an interruption becomes a turn, an acknowledgement is dropped."""
+        if candidate.check is not None:
+            await asyncio.gather(candidate.check, return_exceptions=True)  # never cut a check off mid-way
+        if not candidate.interrupted:
+            heard = await self.transcriber.final(utterance.audio().copy(), prior=self.language.current)
+            if not self._interrupts(heard.text):
+                self.on_event({"type": "backchannel_ignored", "text": heard.text})
+                return  # "uh-huh", a cough, the assistant's own echo
+            await self._interrupt(candidate.onset_at)
+        self._commit(self._start_reply(utterance), ended_at, speech_end_at)
+
+    def _heard(self, reply: _Reply) -> str:
+        return heard_text(reply.chunks, self.output.played_seconds(), reply.turn.reply)
 
     async def _interrupt(self, onset_at: float) -> None:
         reply, self._reply = self._reply, None
@@ -288,7 +328,7 @@ class Session:
             reply.task.cancel()
         await self.output.clear()
         stopped_at = self.clock()
-        heard = heard_text(reply.chunks, self.output.played_seconds(), reply.text)
+        heard = self._heard(reply)
         reply.turn.heard_reply = heard
         reply.turn.barge_in_ms = (stopped_at - onset_at) * 1000
         if reply.accepted:
@@ -310,3 +350,8 @@ class Session:
 
 def _running(task: asyncio.Task | None) -> bool:
     return task is not None and not task.done()
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("session task failed", exc_info=task.exception())

@@ -147,7 +147,12 @@ class SemanticIndex:
             return keyword
         # einsum, not `@`: BLAS matvec wakes OpenBLAS worker threads that spin and starve the embedding
         # engine's OpenMP threads on small CPUs (measured: p95 12 ms -> 100+ ms on 2 cores).
-        sims = np.einsum("ij,j->i", matrix, self._embedder.query(query))
+        try:
+            vector = self._embedder.query(query)
+        except RuntimeError as err:  # a failing model must not fail the search: keywords still work
+            log.warning("semantic search skipped: %s", err)
+            return keyword
+        sims = np.einsum("ij,j->i", matrix, vector)
         if not spec.is_empty:
             sims = self._apply_filters(ids, sims, spec, pool)
         k = min(pool, len(ids))

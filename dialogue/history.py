@@ -40,6 +40,3 @@ class ConversationHistory:
                 message.text = heard
                 message.interrupted = True
                 return
-
-    def last(self, role: str) -> Message | None:
-        return next((m for m in reversed(self.messages) if m.role == role), None)

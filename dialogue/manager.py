@@ -12,8 +12,8 @@ from dialogue.grounding import (
     ProductMatch, alternatives, has_price_range, names_something, naming_words, product_facts, ranked_matches,
     spoken_list,
 )
-from dialogue.intents import IntentMatch, IntentRouter
-from dialogue.settings import DialogueSettings
+from dialogue.intents import IntentRouter
+from dialogue.settings import TEMPLATE_FIELDS, DialogueSettings
 
 _SEARCH_LIMIT = 8
 
@@ -110,8 +110,9 @@ class DialogueManager:
 
     def _fill(self, name: str, language: str, **facts: str) -> str:
         texts = self.settings.replies.get(name, {})
-        template = texts.get(language) or texts.get(self.settings.language.default) or next(iter(texts.values()))
-        return template.format(**facts)
+        template = texts.get(language) or texts.get(self.settings.language.default) or next(iter(texts.values()), None)
+        if template is None:
+            raise KeyError(f"no reply text for {name!r}: add replies.{name} to the config")
+        return template.format(**{field: "" for field in TEMPLATE_FIELDS} | facts)
 
 
-__all__ = ["DialogueContext", "DialogueManager", "Reply", "IntentMatch"]

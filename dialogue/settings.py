@@ -8,11 +8,15 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from string import Formatter
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _DEFAULTS = Path(__file__).with_name("defaults.yaml")
 
 Action = Literal["reply", "product_price", "product_stock", "product_have"]
+# What a template may say: only facts the dialogue fills in from the catalog.
+TEMPLATE_FIELDS = frozenset({"title", "price", "stock", "query", "count", "items"})
 
 
 class _Strict(BaseModel):
@@ -64,6 +68,26 @@ class DialogueSettings(_Strict):
         description="with no shared words, how far above the catalog's median similarity (multilingual-e5 "
                     "cosine) a product must stand to count as what the shopper asked for",
     )
+
+    @model_validator(mode="after")
+    def _every_reply_can_be_said(self) -> "DialogueSettings":
+        for intent in self.intents:
+            if intent.action == "reply" and not self.replies.get(intent.name):
+                raise ValueError(f"intent {intent.name!r} has action 'reply' but replies.{intent.name} has no text")
+        for name, texts in self.replies.items():
+            if not texts:
+                raise ValueError(f"replies.{name} has no text in any language")
+            for language, template in texts.items():
+                try:
+                    fields = {f for _, f, _, _ in Formatter().parse(template) if f is not None}
+                except ValueError as exc:
+                    raise ValueError(f"replies.{name}.{language}: {exc}") from None
+                unknown = fields - TEMPLATE_FIELDS
+                if unknown:
+                    raise ValueError(f"replies.{name}.{language}: unknown placeholder(s) "
+                                     f"{', '.join('{' + f + '}' for f in sorted(unknown))}; "
+                                     f"known: {', '.join('{' + f + '}' for f in sorted(TEMPLATE_FIELDS))}")
+        return self
 
     @field_validator("replies")
     @classmethod

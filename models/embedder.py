@@ -103,7 +103,9 @@ class Embedder:
                 self._cache.move_to_end(key)
                 return hit
             out = np.empty(DIM, dtype=np.float32)
-            self._lib.e5_embed(self._model, key.encode("utf-8"), 1, out.ctypes.data_as(_FloatP))
+            if self._lib.e5_embed(self._model, key.encode("utf-8"), 1, out.ctypes.data_as(_FloatP)) != 0:
+                raise RuntimeError(f"the embedding engine failed on {text[:60]!r}")
+            out.setflags(write=False)  # cached and shared: nobody may change it
             self._cache[key] = out
             if len(self._cache) > 2048:
                 self._cache.popitem(last=False)
@@ -115,7 +117,8 @@ class Embedder:
             return out[:0]
         arr = (ctypes.c_char_p * len(texts))(*[t.encode("utf-8") for t in texts])
         with self._lock:
-            self._lib.e5_embed_batch(self._model, arr, len(texts), 0, out.ctypes.data_as(_FloatP))
+            if self._lib.e5_embed_batch(self._model, arr, len(texts), 0, out.ctypes.data_as(_FloatP)) != 0:
+                raise RuntimeError(f"the embedding engine failed on a batch of {len(texts)} texts")
         return out
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sys
 import tempfile
 import threading
@@ -195,8 +194,3 @@ def _remember(path: Path, sha: str) -> None:
     tmp = target.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(ledger, indent=0))
     os.replace(tmp, target)
-
-
-def clear_cache() -> None:
-    shutil.rmtree(cache_dir() / "models", ignore_errors=True)
-    _ledger_path().unlink(missing_ok=True)

@@ -38,7 +38,8 @@ def test_partials_grow_and_the_final_matches(engines, say):
         partials.append(run(transcriber.partial(utterance)))
     final = run(transcriber.final(utterance.audio()))
     lengths = [len(words(p.text)) for p in partials]
-    assert lengths[-1] > lengths[0] and lengths == sorted(lengths) or lengths[-1] >= max(lengths) - 1
+    assert lengths[-1] > lengths[0]  # the partials grow with the utterance
+    assert lengths[-1] >= max(lengths) - 1  # and the last is (about) the longest
     committed = [p.committed for p in partials]
     for earlier, later in zip(committed, committed[1:]):
         assert later.startswith(earlier)  # committed words never change

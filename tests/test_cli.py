@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import soundfile as sf
 import soxr
 
@@ -65,9 +66,10 @@ def test_noise_and_silence_do_not_make_the_assistant_talk(engines, tmp_path):
     noise = tmp_path / "noise.wav"
     rng = np.random.default_rng(7)
     sf.write(noise, (0.3 * rng.standard_normal(16000 * 2)).astype("float32"), 16000)
-    turns = run(simulate(engines, [silence, noise]))
-    assert all(t.transcript.strip() for t in turns)  # no reply to nothing
-    assert len(turns) <= 1
+    events = []
+    turns = run(simulate(engines, [silence, noise], on_event=events.append))
+    assert turns == []  # no reply to nothing
+    assert not [e for e in events if e["type"] in ("reply", "error")]
 
 
 def test_config_check_points_at_the_bad_line(tmp_path):
@@ -79,6 +81,23 @@ def test_config_check_points_at_the_bad_line(tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text("barge_in:\n  min_speech_ms: 400\n")
     assert voice_assistant("config", "check", str(good)).returncode == 0
+
+
+def test_config_mistakes_in_intents_and_replies_are_caught_before_they_can_break_a_turn(tmp_path):
+    from assistant.config import ConfigError, parse_config
+
+    no_text = "dialogue:\n  intents:\n    - name: opening_hours\n      action: reply\n      patterns: {en: ['open']}\n"
+    with pytest.raises(ConfigError, match="replies.opening_hours has no text"):
+        parse_config(no_text)
+    made_up = "dialogue:\n  replies:\n    product_price:\n      en: 'Only {discount} today!'\n"
+    with pytest.raises(ConfigError, match=r"unknown placeholder\(s\) \{discount\}"):
+        parse_config(made_up)
+    bad_regex = "dialogue:\n  intents:\n    - name: x\n      action: reply\n      patterns: {en: ['(']}\n"
+    with pytest.raises(ConfigError, match="not a valid regular expression"):
+        parse_config(bad_regex)
+    defaults = tmp_path / "defaults.yaml"
+    defaults.write_text(voice_assistant("config", "defaults").stdout)
+    assert voice_assistant("config", "check", str(defaults)).returncode == 0  # the defaults round-trip
 
 
 def test_talk_without_an_audio_device_says_what_to_install():

@@ -34,11 +34,13 @@ def test_speech_between_silences_gives_one_start_and_one_end(say):
     assert end.at_s - end.speech_end_s == pytest.approx(EndpointSettings().silence_ms / 1000, abs=0.05)
 
 
-def test_silence_and_low_hum_give_no_events():
+def test_silence_hum_and_hiss_give_no_events():
     assert events_for(silence(3.0)) == []
     t = np.arange(16000 * 3) / 16000
     hum = to_pipeline_pcm((0.002 * np.sin(2 * np.pi * 50 * t)).astype(np.float32), 16000)
     assert events_for(hum) == []
+    hiss = to_pipeline_pcm((0.3 * np.random.default_rng(3).standard_normal(16000 * 3)).astype(np.float32), 16000)
+    assert events_for(hiss) == []  # webrtcvad alone calls white noise speech
 
 
 def test_pause_inside_speech_resumes_without_ending(say):

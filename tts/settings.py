@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from models import DEFAULT_TTS_VOICE
@@ -14,7 +16,7 @@ class TtsSettings(BaseModel):
         default_factory=lambda: {"en": DEFAULT_TTS_VOICE},
         description="language code -> Piper voice (bundled name or path to an .onnx file)",
     )
-    fallback: str = Field("espeak", description="for languages without a Piper voice: 'espeak' or 'none'")
+    fallback: Literal["espeak", "none"] = Field("espeak", description="for languages without a Piper voice")
     espeak_voices: dict[str, str] = Field(
         default_factory=dict, description="language code -> espeak-ng voice code, e.g. es: es-419"
     )

@@ -8,6 +8,6 @@ _MARKUP = re.compile(r"[*_`#<>\[\]]")
 _SPACES = re.compile(r"\s+")
 
 
-def speakable(text: str, language: str) -> str:
+def speakable(text: str) -> str:
     # Markup characters are read aloud literally by espeak-based voices.
     return _SPACES.sub(" ", _MARKUP.sub(" ", text)).strip()

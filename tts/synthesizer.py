@@ -41,13 +41,13 @@ class StreamingSynthesizer:
         chunker = ClauseChunker(self.settings.min_clause_chars, self.settings.min_first_clause_chars)
         async for piece in pieces:
             for clause in chunker.feed(piece):
-                yield await self._render(voice, clause, language)
+                yield await self._render(voice, clause)
         for clause in chunker.flush():
-            yield await self._render(voice, clause, language)
+            yield await self._render(voice, clause)
 
-    async def _render(self, voice, clause: Clause, language: str) -> SpeechChunk:
+    async def _render(self, voice, clause: Clause) -> SpeechChunk:
         started = time.perf_counter()
-        audio = await asyncio.to_thread(voice.synthesize, speakable(clause.text, language))
+        audio = await asyncio.to_thread(voice.synthesize, speakable(clause.text))
         pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
         return SpeechChunk(pcm, voice.sample_rate, clause.text, clause.start, clause.end, voice.name,
                            time.perf_counter() - started)

@@ -33,18 +33,15 @@ class PlayoutClock:
     Chunks play back to back; a chunk sent after the previous one finished starts when sent.
     """
 
-    started_at: float | None = None
     _queued_until: float = 0.0  # wall time when the queued audio will have played
     _segments: list[tuple[float, float]] = field(default_factory=list)  # (wall start, duration) of each chunk
 
     def reset(self) -> None:
-        self.started_at, self._queued_until, self._segments = None, 0.0, []
+        self._queued_until, self._segments = 0.0, []
 
     def schedule(self, duration_s: float, now: float | None = None) -> float:
         now = time.monotonic() if now is None else now
         start = max(now, self._queued_until)
-        if self.started_at is None:
-            self.started_at = start
         self._segments.append((start, duration_s))
         self._queued_until = start + duration_s
         return start
