@@ -17,9 +17,8 @@ from enum import Enum
 import numpy as np
 import webrtcvad
 
-from asr.settings import EndpointSettings, VadSettings
+from asr.settings import SAMPLE_RATE, EndpointSettings, VadSettings
 
-SAMPLE_RATE = 16000
 _COMPLETE = re.compile(r"[.?!。？！]\s*$")
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 

@@ -6,6 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models import DEFAULT_ASR_MODEL
 
+SAMPLE_RATE = 16000  # the whole listening side runs on 16 kHz mono int16 PCM (webrtcvad and Whisper)
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")

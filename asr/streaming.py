@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from asr.whisper_engine import SAMPLE_RATE, Transcript, WhisperEngine
+from asr.settings import SAMPLE_RATE
+from asr.whisper_engine import Transcript, WhisperEngine
 
 _PREROLL_S = 0.3  # audio kept from before speech start: VAD fires a little late
 _HISTORY_S = 1.0

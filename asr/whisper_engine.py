@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from asr.settings import AsrSettings
+from asr.settings import SAMPLE_RATE, AsrSettings
 from models import resolve
 
-SAMPLE_RATE = 16000
 _PAD_S = 2.0  # silence after the speech: Whisper expects to see the utterance end
 _MIN_WINDOW_S = 4.0
 _MAX_WINDOW_S = 30.0

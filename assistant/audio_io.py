@@ -8,7 +8,9 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-PIPELINE_RATE = 16000
+from asr.settings import SAMPLE_RATE
+
+PIPELINE_RATE = SAMPLE_RATE
 
 
 class AudioFileError(ValueError):

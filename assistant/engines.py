@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from asr.settings import SAMPLE_RATE
 from asr.streaming import StreamingTranscriber
 from asr.whisper_engine import WhisperEngine
 from assistant.config import AssistantConfig
@@ -46,7 +47,7 @@ class Engines:
 
     def warm_up(self) -> None:
         """The first inference of each model is slow (allocations, kernels); pay it at start-up."""
-        self.whisper.transcribe(np.zeros(16000, np.float32), "en")
+        self.whisper.transcribe(np.zeros(SAMPLE_RATE, np.float32), "en")
         default_language = self.config.dialogue.language.default
         self.synthesizer.voices.for_language(default_language).synthesize("Hello.")
         self.store.search("warm up", limit=1)

@@ -97,3 +97,21 @@ def test_spanish_speech_is_answered_in_spanish_by_the_fallback_voice(engines):
     assert turn.language == "es"
     assert turn.reply == engines.config.dialogue.replies["fallback"]["es"]  # never an English reply
     assert turn.tts_audio_s > 1.0
+
+
+def test_a_turn_that_fails_is_reported_and_the_conversation_goes_on(engines, say, monkeypatch):
+    real_respond = engines.dialogue.respond
+
+    async def broken_for_yoga(text, language, context=None):
+        if "yoga" in text.lower():
+            raise RuntimeError("catalog unavailable")
+        return await real_respond(text, language, context)
+
+    monkeypatch.setattr(engines.dialogue, "respond", broken_for_yoga)
+    events = []
+    turns = run(simulate(engines, [say("How much is the FlowFit yoga mat?"), say("Do you have wireless earbuds?")],
+                         on_event=events.append))
+    errors = [e for e in events if e["type"] == "error"]
+    assert len(errors) == 1 and "catalog unavailable" in errors[0]["message"]
+    assert len(turns) == 1 and "Earbuds" in turns[0].reply  # the session was not left stuck
+    assert [e["state"] for e in events if e["type"] == "state"][-1] == "listening"

@@ -20,7 +20,7 @@ from assistant.audio_io import PIPELINE_RATE
 from assistant.transports.base import PlayoutClock
 from tts.synthesizer import SpeechChunk
 
-_BLOCK = 320  # 20 ms at 16 kHz
+_BLOCK = PIPELINE_RATE // 50  # 20 ms
 _ECHO_TAIL_S = 0.3  # room echo after the speaker stops
 
 
@@ -80,16 +80,20 @@ class LocalAudio:
 
     def _start(self, on_input) -> None:
         sd = self._sd
-        mic = sd.RawInputStream(samplerate=PIPELINE_RATE, channels=1, dtype="int16", blocksize=_BLOCK,
-                                device=self._input_device, callback=on_input)
-        speaker = sd.OutputStream(samplerate=self.out_rate, channels=1, dtype="float32",
-                                  device=self._output_device, callback=self._on_output)
-        for stream in (mic, speaker):
-            stream.start()
-            self._streams.append(stream)
+        try:
+            self._streams.append(sd.RawInputStream(samplerate=PIPELINE_RATE, channels=1, dtype="int16",
+                                                   blocksize=_BLOCK, device=self._input_device, callback=on_input))
+            self._streams.append(sd.OutputStream(samplerate=self.out_rate, channels=1, dtype="float32",
+                                                 device=self._output_device, callback=self._on_output))
+            for stream in self._streams:
+                stream.start()
+        except sd.PortAudioError as exc:
+            self.close()  # whichever stream did open is released
+            raise LocalAudioUnavailable(f"could not open the audio device: {exc}") from None
 
     def close(self) -> None:
-        for stream in self._streams:
+        streams, self._streams = self._streams, []
+        for stream in streams:
             stream.stop()
             stream.close()
 
