@@ -14,6 +14,7 @@ from difflib import SequenceMatcher
 
 from catalog.models import Product, SearchHit
 from catalog.query import STOP_WORDS, query_terms
+from dialogue.language import base_language
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥"}
@@ -31,7 +32,7 @@ _DECIMAL_COMMA = {"es", "fr", "de", "it", "pt"}
 
 def format_price(amount: Decimal, currency: str, language: str) -> str:
     """A catalog price as the shopper's language writes it ("$129.99", "129,99 dólares")."""
-    base = language.split("-")[0]
+    base = base_language(language)
     text = f"{amount:.2f}".removesuffix(".00")
     if base in _DECIMAL_COMMA:
         text = text.replace(".", ",")
@@ -129,7 +130,7 @@ _AND = {"en": "and", "es": "y", "fr": "et", "de": "und", "it": "e", "pt": "e", "
 
 
 def spoken_list(items: list[str], language: str) -> str:
-    base = language.split("-")[0]
+    base = base_language(language)
     if base in ("zh", "ja"):
         return "、".join(items)
     if len(items) < 2:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dialogue.language import base_language
 from dialogue.settings import IntentSpec
 
 
@@ -22,7 +23,7 @@ class IntentRouter:
         ]
 
     def match(self, text: str, language: str) -> IntentMatch | None:
-        base = language.split("-")[0]
+        base = base_language(language)
         for intent, by_language in self._compiled:
             for pattern in by_language.get(base, []):
                 found = pattern.search(text)

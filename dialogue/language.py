@@ -6,6 +6,11 @@ from __future__ import annotations
 from dialogue.settings import LanguageSettings
 
 
+def base_language(code: str) -> str:
+    """"es-419", "zh_CN", "EN" -> "es", "zh", "en": templates and patterns are keyed by base language."""
+    return code.replace("_", "-").split("-")[0].lower()
+
+
 class LanguageTracker:
     def __init__(self, settings: LanguageSettings | None = None):
         self.settings = settings or LanguageSettings()

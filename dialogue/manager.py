@@ -13,6 +13,7 @@ from dialogue.grounding import (
     spoken_list,
 )
 from dialogue.intents import IntentRouter
+from dialogue.language import base_language
 from dialogue.settings import TEMPLATE_FIELDS, DialogueSettings
 
 _SEARCH_LIMIT = 8
@@ -103,7 +104,7 @@ class DialogueManager:
     def _template_reply(self, intent: str, name: str, language: str,
                         products: list[Product] | None = None, **facts: str) -> Reply:
         texts = self.settings.replies.get(name, {})
-        reply_language = language.split("-")[0]
+        reply_language = base_language(language)
         if reply_language not in texts:
             reply_language = self.settings.language.default
         return Reply(self._fill(name, reply_language, **facts), reply_language, intent, products or [])
