@@ -47,6 +47,8 @@ class Endpointer:
         self.frame_bytes = SAMPLE_RATE * self.frame_ms // 1000 * 2
         window = max(1, self.vad_settings.min_speech_ms // self.frame_ms)
         self._recent: deque[bool] = deque(maxlen=window)
+        self._recent_levels: deque[float] = deque(maxlen=window)
+        self._peak_db = -120.0  # loudest frame of the current utterance
         self._frames = 0
         self.in_speech = False
         self._speech_start_s = 0.0
@@ -76,8 +78,13 @@ class Endpointer:
         if len(frame) != self.frame_bytes:
             raise ValueError(f"VAD frame must be {self.frame_bytes} bytes, got {len(frame)}")
         voiced = self.is_speech(frame)
+        level = frame_level_db(frame)
         self._frames += 1
         self._recent.append(voiced)
+        self._recent_levels.append(level)
+        if self.in_speech:
+            self._peak_db = max(self._peak_db, level)
+            voiced = voiced and level > self._peak_db - self.vad_settings.tail_drop_db
         if voiced:
             self._last_voiced_end_s = self.now_s
         if not self.in_speech:
@@ -91,6 +98,7 @@ class Endpointer:
             self._paused = False
             self._hint_ms = None
             self._speech_start_s = self.now_s - len(self._recent) * self.frame_ms / 1000
+            self._peak_db = max(self._recent_levels)
             return EndpointEvent(EventKind.SPEECH_START, self.now_s, self._speech_start_s, self.now_s)
         return None
 
@@ -142,6 +150,12 @@ class Endpointer:
         if last.isdigit() or re.search(r"\d[\s,.-]*$", text):
             return self.settings.hold_silence_ms  # reading out an order or phone number
         return self.settings.silence_ms
+
+
+def frame_level_db(frame: bytes) -> float:
+    """RMS level of an int16 frame in dB relative to full scale."""
+    samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32) / 32768
+    return float(10 * np.log10(np.mean(samples * samples) + 1e-12))
 
 
 def spectral_flatness(frame: bytes) -> float:

@@ -24,6 +24,12 @@ class VadSettings(_Strict):
                     "speech frames are mostly below 0.3, white noise about 0.55",
     )
 
+    tail_drop_db: float = Field(
+        35.0, gt=0,
+        description="during speech, a frame this many dB below the utterance's loudest counts as silence: "
+                    "webrtcvad keeps calling a fading tail speech for 100-250 ms, which would delay every reply",
+    )
+
     def model_post_init(self, _context: object) -> None:
         if self.frame_ms not in (10, 20, 30):
             raise ValueError(f"frame_ms must be 10, 20 or 30 (webrtcvad), got {self.frame_ms}")

@@ -7,7 +7,6 @@ is shown as tentative. The final transcript is one decode of the whole utterance
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,9 +94,12 @@ class StreamingTranscriber:
         self._history = np.zeros(0, np.float32)  # never reused: it would splice old speech into the next
         return utterance
 
-    async def partial(self, utterance: Utterance, prior: str | None = None) -> PartialTranscript:
-        result = await asyncio.to_thread(self.engine.transcribe, utterance.audio(), None, prior)
+    async def partial(self, utterance: Utterance, prior: str | None = None) -> PartialTranscript | None:
+        """None when the model is busy: a partial is a courtesy, another session's final is not."""
+        if self.engine.busy:
+            return None
+        result = await self.engine.transcribe_queued(utterance.audio(), None, prior)
         return utterance.update_partial(result)
 
     async def final(self, audio: np.ndarray, prior: str | None = None) -> Transcript:
-        return await asyncio.to_thread(self.engine.transcribe, audio, None, prior)
+        return await self.engine.transcribe_queued(audio, None, prior)

@@ -8,8 +8,10 @@ encoder output. Decoding is capped by the audio's length so it cannot loop forev
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,7 +58,25 @@ class WhisperEngine:
         self._tokenizer_cls = Tokenizer
         self.multilingual = self._model.model.is_multilingual
         self._lock = threading.Lock()
+        # Sessions queue here for the one model: a single worker thread, jobs in arrival order.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
+        self._queued = 0
         self._allowed = {f"<|{code}|>" for code in self.settings.languages}
+
+    @property
+    def busy(self) -> bool:
+        """A decode is running or waiting (best-effort work such as partials can skip a turn)."""
+        return self._queued > 0
+
+    async def transcribe_queued(self, audio: np.ndarray, language: str | None = None,
+                                prior: str | None = None) -> Transcript:
+        """`transcribe` off the event loop, behind every decode already asked for."""
+        self._queued += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._worker, self.transcribe, audio, language, prior)
+        finally:
+            self._queued -= 1
 
     def transcribe(self, audio: np.ndarray, language: str | None = None, prior: str | None = None) -> Transcript:
         """Transcribe 16 kHz mono float32 audio.

@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
     commands = parser.add_subparsers(title="commands")
 
+    serve = commands.add_parser("serve", help="serve shoppers: the browser page and the phone stream")
+    serve.add_argument("--config", metavar="FILE", help="assistant.yaml")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for every interface)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+
     sim = commands.add_parser("simulate", help="feed WAV files through the full pipeline as one conversation")
     sim.add_argument("--audio", action="append", required=True, metavar="WAV",
                      help="a shopper utterance (repeat for a conversation); any rate, mono or stereo")
@@ -64,6 +70,17 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.set_defaults(run=_bench)
 
+    load = commands.add_parser("loadtest", help="voice-to-voice latency over the browser and phone protocols")
+    load.add_argument("--url", help="a running server (default: start one in this process)")
+    load.add_argument("--transport", action="append", choices=["browser", "phone"],
+                      help="repeat for both (default: browser and phone)")
+    load.add_argument("--concurrency", action="append", type=int, metavar="N",
+                      help="simultaneous conversations; repeat for several runs (default: 1 and 4)")
+    load.add_argument("--rounds", type=int, default=1, help="how many times each caller asks the question set")
+    load.add_argument("--config", metavar="FILE", help="assistant.yaml (for the in-process server)")
+    load.add_argument("--json", action="store_true", help="print the figures as JSON")
+    load.set_defaults(run=_loadtest)
+
     config = commands.add_parser("config", help="configuration tools")
     config_commands = config.add_subparsers(title="config commands")
     check = config_commands.add_parser("check", help="validate an assistant.yaml")
@@ -82,6 +99,16 @@ def _load_engines(config_path: str | None):
     config = load_config(config_path)
     print("loading models…", file=sys.stderr)
     return Engines.load(config)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from assistant.server.app import create_app
+    from assistant.server.run import serve
+
+    if not args.verbose:
+        logging.getLogger("assistant").setLevel(logging.INFO)  # sessions opening and closing, bad input
+    serve(create_app(load_config(args.config)), args.host, args.port)  # a bad config fails before listening
+    return 0
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -125,6 +152,17 @@ def _bench(args: argparse.Namespace) -> int:
     engines = _load_engines(args.config)
     report = asyncio.run(run_bench(engines, rounds=args.rounds))
     print(json.dumps(report, indent=2) if args.json else report["text"])
+    return 0
+
+
+def _loadtest(args: argparse.Namespace) -> int:
+    from assistant.loadtest import format_summary, load_report
+
+    config = load_config(args.config)
+    print("running conversations…", file=sys.stderr)
+    summaries = asyncio.run(load_report(args.url, args.transport or ["browser", "phone"],
+                                        args.concurrency or [1, 4], config, args.rounds))
+    print(json.dumps(summaries, indent=2) if args.json else format_summary(summaries))
     return 0
 
 

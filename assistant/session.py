@@ -23,7 +23,7 @@ from assistant.heard import heard_text
 from assistant.transports.base import AudioOutput
 from assistant.turn import TurnRecord
 from dialogue.history import ConversationHistory
-from dialogue.language import LanguageTracker
+from dialogue.language import LanguageTracker, base_language
 from dialogue.manager import DialogueContext
 from tts.synthesizer import SpeechChunk
 
@@ -63,17 +63,20 @@ class _Candidate:
 
 class Session:
     def __init__(self, engines: Engines, output: AudioOutput,
-                 on_event: Callable[[dict], None] | None = None, clock: Callable[[], float] = time.monotonic):
+                 on_event: Callable[[dict], None] | None = None, clock: Callable[[], float] = time.monotonic,
+                 on_turn: Callable[[TurnRecord], None] | None = None):
         self.engines = engines
         self.config = engines.config
         self.output = output
         self.on_event = on_event or (lambda event: None)
+        self.on_turn = on_turn or (lambda turn: None)  # a turn is over (answered, cut off or failed)
         self.clock = clock
         asr = self.config.asr
         self.endpointer = Endpointer(asr.vad, asr.endpoint)
         self.splitter = FrameSplitter(self.endpointer.frame_bytes)
         self.transcriber = engines.transcriber()
         self.language = LanguageTracker(self.config.dialogue.language)
+        self.language_hint: str | None = None
         self.backchannels = BackchannelFilter(self.config.barge_in)
         self.history = ConversationHistory()
         self.dialogue_context = DialogueContext()
@@ -114,6 +117,19 @@ class Session:
             self.history.truncate_last_assistant(self._heard(reply))
         self.state = State.CLOSED
 
+    def hint_language(self, code: str | None) -> None:
+        """The caller's likely language (a phone line's, the browser's); ignored if ASR does not know it."""
+        language = base_language(code or "")
+        if language in self.config.asr.languages:
+            self.language_hint = language
+        elif code:
+            log.info("language hint %r is not one the ASR knows; ignored", code)
+
+    def _prior_language(self) -> str | None:
+        """What to assume when Whisper is unsure of an utterance's language: the conversation's
+        language so far, else the caller's hint (a phone line's language, the browser's)."""
+        return self.language.current or self.language_hint
+
     def is_idle(self) -> bool:
         return self.state == State.LISTENING and self._utterance is None
 
@@ -147,7 +163,7 @@ class Session:
     def _speech_started(self, event: EndpointEvent, now: float) -> None:
         voiced_s = event.at_s - event.speech_start_s
         busy = self.state in (State.THINKING, State.SPEAKING)
-        if busy and not self.config.barge_in.enabled:
+        if (busy and not self.config.barge_in.enabled) or self.state in (State.HANDED_OFF, State.CLOSED):
             return
         self._utterance = self.transcriber.start_utterance(voiced_s)
         self._next_partial_s = self._utterance.duration_s + self.config.asr.partial_interval_ms / 1000
@@ -211,7 +227,7 @@ class Session:
     async def _respond(self, reply: _Reply, audio) -> None:
         turn = reply.turn
         try:
-            heard = await self.transcriber.final(audio, prior=self.language.current)
+            heard = await self.transcriber.final(audio, prior=self._prior_language())
             turn.asr_final_at = self.clock()
             turn.asr_audio_s, turn.asr_decode_s = heard.audio_s, heard.decode_s
             if not reply.committed.is_set() and heard.text:
@@ -225,33 +241,48 @@ class Session:
                 return
             context = copy.copy(self.dialogue_context)  # adopted only if this reply is committed
             answer = await self.engines.dialogue.respond(heard.text, language, context)
-            turn.first_text_at = self.clock()
-            speech = self.engines.synthesizer.speak(answer.pieces(), answer.language)
-            first = await anext(speech, None)
-            if first is not None:
-                turn.first_audio_at = self.clock()
-            await reply.committed.wait()
-            self._accept(reply, heard, answer, tracker, context)
-            if first is not None:
-                await self._play(reply, first)
-            async for chunk in speech:
-                await self._play(reply, chunk)
-            while (idle := self.output.idle_in()) > 0:
-                await asyncio.sleep(min(idle, 0.05))
-            turn.heard_reply = turn.reply
-            self.on_event({"type": "reply_done"})
+            await self._say(reply, answer, heard, tracker, context)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a broken turn must not end the conversation
             log.exception("turn %d failed", turn.index)
             await reply.committed.wait()  # a speculation that is thrown away never reports
-            self.on_event({"type": "error", "message": f"the assistant could not answer: {exc}"})
+            self.on_event({"type": "error", "code": "turn_failed", "message": f"the assistant could not answer: {exc}"})
         finally:
-            if self._reply is reply:
-                self._reply = None
-                self._back_to_listening()
+            self._reply_over(reply)
+
+    async def _say(self, reply: _Reply, answer, heard=None, tracker: LanguageTracker | None = None,
+                   context: DialogueContext | None = None) -> None:
+        """Synthesise the answer; once the turn is committed, it enters the history and plays."""
+        turn = reply.turn
+        turn.first_text_at = self.clock()
+        speech = self.engines.synthesizer.speak(answer.pieces(), answer.language)
+        first = await anext(speech, None)
+        if first is not None:
+            turn.first_audio_at = self.clock()
+        await reply.committed.wait()
+        self._accept(reply, answer, heard, tracker, context)
+        if answer.handoff:
+            self._hand_off("asked in words" if heard is not None else reply.turn.intent, answer.language)
+        if first is not None:
+            await self._play(reply, first)
+        async for chunk in speech:
+            await self._play(reply, chunk)
+        while (idle := self.output.idle_in()) > 0:
+            await asyncio.sleep(min(idle, 0.05))
+        turn.heard_reply = turn.reply
+        self.on_event({"type": "reply_done", "latency_ms": turn.latency_ms()})
+
+    def _reply_over(self, reply: _Reply) -> None:
+        if reply.accepted:
+            self.on_turn(reply.turn)
+        if self._reply is reply:
+            self._reply = None
+            self._back_to_listening()
 
     def _back_to_listening(self) -> None:
+        if self.state in (State.HANDED_OFF, State.CLOSED):
+            return
         if self._candidate is not None:
             # The shopper started talking in the reply's last moments: that speech is their next turn.
             self._candidate = None
@@ -259,19 +290,25 @@ class Session:
         elif self.state in (State.THINKING, State.SPEAKING):
             self._set_state(State.LISTENING)
 
-    def _accept(self, reply: _Reply, heard, answer, tracker: LanguageTracker, context: DialogueContext) -> None:
-        """The turn is real: it enters the history and the record."""
+    def _accept(self, reply: _Reply, answer, heard=None, tracker: LanguageTracker | None = None,
+                context: DialogueContext | None = None) -> None:
+        """The turn is real: it enters the history and the record. `heard` is None when the
+        assistant speaks unasked (a handoff requested by button or key)."""
         turn = reply.turn
-        self.language, self.dialogue_context = tracker, context
-        turn.transcript, turn.language = heard.text, heard.language
-        turn.language_probability = heard.language_probability
+        if tracker is not None:
+            self.language = tracker
+        if context is not None:
+            self.dialogue_context = context
+        if heard is not None:
+            turn.transcript, turn.language = heard.text, heard.language
+            turn.language_probability = heard.language_probability
+            self.history.add_user(heard.text, heard.language)
+            self.on_event({"type": "transcript", "text": heard.text, "language": heard.language})
         turn.reply, turn.intent = answer.text, answer.intent
         turn.products = tuple(p.id for p in answer.products)
         reply.accepted = True
-        self.history.add_user(heard.text, heard.language)
         self.history.add_assistant(answer.text, answer.language)
         self.turns.append(turn)
-        self.on_event({"type": "transcript", "text": heard.text, "language": heard.language})
         self.on_event({"type": "reply", "text": answer.text, "language": answer.language,
                        "products": [p.to_dict(with_variants=False) for p in answer.products]})
         self.output.start_reply()
@@ -281,7 +318,8 @@ class Session:
         await self.output.play(chunk)
         if turn.first_sent_at is None:
             turn.first_sent_at = self.clock()
-            self._set_state(State.SPEAKING)
+            if self.state is State.THINKING:
+                self._set_state(State.SPEAKING)
         reply.chunks.append(chunk)
         turn.tts_audio_s += chunk.duration_s
         turn.tts_synth_s += chunk.synth_s
@@ -294,7 +332,7 @@ class Session:
         utterance = self._utterance
         if utterance is None:
             return
-        heard = await self.transcriber.final(utterance.audio().copy(), prior=self.language.current)
+        heard = await self.transcriber.final(utterance.audio().copy(), prior=self._prior_language())
         if candidate is not self._candidate or candidate.interrupted or not self._interrupts(heard.text):
             return  # keep talking; look again if the shopper goes on
         candidate.interrupted = True
@@ -309,7 +347,7 @@ class Session:
         if candidate.check is not None:
             await asyncio.gather(candidate.check, return_exceptions=True)  # never cut a check off mid-way
         if not candidate.interrupted:
-            heard = await self.transcriber.final(utterance.audio().copy(), prior=self.language.current)
+            heard = await self.transcriber.final(utterance.audio().copy(), prior=self._prior_language())
             if not self._interrupts(heard.text):
                 self.on_event({"type": "backchannel_ignored", "text": heard.text})
                 return  # "uh-huh", a cough, the assistant's own echo
@@ -319,7 +357,7 @@ class Session:
     def _heard(self, reply: _Reply) -> str:
         return heard_text(reply.chunks, self.output.played_seconds(), reply.turn.reply)
 
-    async def _interrupt(self, onset_at: float) -> None:
+    async def _interrupt(self, onset_at: float, reason: str = "barge_in") -> None:
         reply, self._reply = self._reply, None
         if reply is None:
             return
@@ -333,12 +371,44 @@ class Session:
         reply.turn.barge_in_ms = (stopped_at - onset_at) * 1000
         if reply.accepted:
             self.history.truncate_last_assistant(heard)
-        self.on_event({"type": "barge_in", "heard": heard})
+        if reason == "barge_in":
+            self.on_event({"type": "barge_in", "heard": heard})
+
+    # ---- handoff ----------------------------------------------------------------------------
+    def request_handoff(self, reason: str) -> None:
+        """The shopper asked for a person (button, phone key): stop talking, say so, hand over."""
+        if self.state not in (State.HANDED_OFF, State.CLOSED):
+            self._spawn(self._hand_off_now(reason))
+
+    async def _hand_off_now(self, reason: str) -> None:
+        if self.state in (State.HANDED_OFF, State.CLOSED):
+            return
+        await self._interrupt(self.clock(), reason="handoff")
+        self._drop_speculation()
+        self._utterance = self._candidate = None  # what they are saying now goes to the person
+        answer = self.engines.dialogue.handoff_reply(self._prior_language() or self.config.dialogue.language.default)
+        answer.intent = reason
+        reply = _Reply(TurnRecord(index=len(self.turns), speech_end_at=self.clock()))
+        reply.committed.set()
+        self._reply = reply
+        reply.task = self._spawn(self._say_unasked(reply, answer))
+
+    async def _say_unasked(self, reply: _Reply, answer) -> None:
+        try:
+            await self._say(reply, answer)
+        finally:
+            self._reply_over(reply)
+
+    def _hand_off(self, reason: str, language: str) -> None:
+        self._set_state(State.HANDED_OFF)
+        transcript = [{"role": m.role, "text": m.text, "language": m.language, "at": round(m.at, 3)}
+                      for m in self.history.messages]
+        self.on_event({"type": "handoff", "reason": reason, "language": language, "transcript": transcript})
 
     # ---- events -----------------------------------------------------------------------------
     async def _send_partial(self, utterance: Utterance) -> None:
-        partial = await self.transcriber.partial(utterance, prior=self.language.current)
-        if utterance is self._utterance:
+        partial = await self.transcriber.partial(utterance, prior=self._prior_language())
+        if partial is not None and utterance is self._utterance:
             self.on_event({"type": "partial", "committed": partial.committed, "tentative": partial.tentative,
                            "language": partial.language})
 

@@ -25,6 +25,7 @@ class Reply:
     language: str
     intent: str  # the intent name, or "fallback"
     products: list[Product] = field(default_factory=list)
+    handoff: bool = False  # after saying this, a person takes over
 
     async def pieces(self) -> AsyncIterator[str]:
         """The reply as it becomes available; a template is ready at once, an LLM streams."""
@@ -55,10 +56,19 @@ class DialogueManager:
             reply = self._product_reply("have", "product_have", transcript, language, context, fallback_if_none=True)
         elif match.intent.action == "reply":
             reply = self._template_reply(match.intent.name, match.intent.name, language)
+        elif match.intent.action == "handoff":
+            reply = self.handoff_reply(language, intent=match.intent.name)
         else:
             reply = self._product_reply(match.intent.name, match.intent.action, match.rest, language, context)
         if reply.products:
             context.last_product = reply.products[0]
+        return reply
+
+    def handoff_reply(self, language: str, intent: str = "handoff") -> Reply:
+        """What the shopper hears when a person takes over (asked for in words, by button or by key)."""
+        template = intent if intent in self.settings.replies else "handoff"
+        reply = self._template_reply(intent, template, language)
+        reply.handoff = True
         return reply
 
     def _find(self, query: str, context: DialogueContext) -> list[ProductMatch]:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 _DEFAULTS = Path(__file__).with_name("defaults.yaml")
 
-Action = Literal["reply", "product_price", "product_stock", "product_have"]
+Action = Literal["reply", "handoff", "product_price", "product_stock", "product_have"]
 # What a template may say: only facts the dialogue fills in from the catalog.
 TEMPLATE_FIELDS = frozenset({"title", "price", "stock", "query", "count", "items"})
 
@@ -72,8 +72,9 @@ class DialogueSettings(_Strict):
     @model_validator(mode="after")
     def _every_reply_can_be_said(self) -> "DialogueSettings":
         for intent in self.intents:
-            if intent.action == "reply" and not self.replies.get(intent.name):
-                raise ValueError(f"intent {intent.name!r} has action 'reply' but replies.{intent.name} has no text")
+            if intent.action in ("reply", "handoff") and not self.replies.get(intent.name):
+                raise ValueError(f"intent {intent.name!r} has action {intent.action!r} but replies.{intent.name} "
+                                 f"has no text")
         for name, texts in self.replies.items():
             if not texts:
                 raise ValueError(f"replies.{name} has no text in any language")

@@ -26,6 +26,17 @@ def engines(config):
 
 
 @pytest.fixture(scope="session")
+def live_server(engines):
+    """A real uvicorn server on loopback sharing the test run's models; yields its base URL."""
+    from assistant.server.app import create_app
+    from assistant.server.run import BackgroundServer
+
+    app = create_app(engines=engines)
+    with BackgroundServer(app) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
 def english_voice(engines):
     return engines.synthesizer.voices.for_language("en")
 

@@ -115,3 +115,16 @@ def test_a_turn_that_fails_is_reported_and_the_conversation_goes_on(engines, say
     assert len(errors) == 1 and "catalog unavailable" in errors[0]["message"]
     assert len(turns) == 1 and "Earbuds" in turns[0].reply  # the session was not left stuck
     assert [e["state"] for e in events if e["type"] == "state"][-1] == "listening"
+
+
+def test_asking_for_a_person_in_words_hands_the_conversation_over(engines, say):
+    events: list[dict] = []
+    files = [say("Can I talk to a person, please?"), say("Do you have wireless earbuds?")]
+    turns = run(simulate(engines, files, on_event=events.append))
+    [handoff] = [e for e in events if e["type"] == "handoff"]
+    assert handoff["reason"] == "asked in words" and handoff["language"] == "en"
+    assert [line["role"] for line in handoff["transcript"]] == ["user", "assistant"]
+    assert "person" in turns[0].reply
+    # A person has the conversation now: the assistant answers nothing more.
+    assert len(turns) == 1
+    assert {"type": "state", "state": "handed_off"} in events

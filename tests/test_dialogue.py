@@ -110,3 +110,22 @@ def test_questions_in_other_languages_find_english_products_by_meaning(tmp_path)
                                ("Avez-vous une voiture de sport ?", "fr")]:
         reply = dialogue.respond_now(question, language)
         assert reply.products == [], reply.text  # nothing like it in the catalog: said so, nothing invented
+
+
+@pytest.mark.parametrize("text, language", [
+    ("I'd like to talk to a person, please.", "en"),
+    ("Can I speak with a human?", "en"),
+    ("Quiero hablar con una persona.", "es"),
+    ("Je voudrais parler à un conseiller.", "fr"),
+    ("我要转人工。", "zh"),
+])
+def test_asking_for_a_person_hands_off_in_the_shoppers_language(dialogue, text, language):
+    reply = dialogue.respond_now(text, language)
+    assert reply.handoff and reply.intent == "handoff"
+    assert reply.language == language
+    assert reply.text == dialogue.settings.replies["handoff"][language]
+
+
+def test_product_questions_are_not_handoffs(dialogue):
+    for text in ("Do you have wireless earbuds?", "I need running shoes.", "How much is the yoga mat?"):
+        assert not dialogue.respond_now(text, "en").handoff, text

@@ -57,13 +57,13 @@ class WavFileConversation:
             for start in range(0, len(pcm), self.frame_bytes):
                 frame = pcm[start:start + self.frame_bytes].ljust(self.frame_bytes, b"\0")
                 if self.realtime:
-                    next_at = await _pace(next_at, self.frame_s)
+                    next_at = await pace(next_at, self.frame_s)
                 yield frame
             next_at = time.monotonic()
             ended_at, replies_before = next_at, self._replies
             may_barge = self.barge_in_after is not None and i < len(self.utterances) - 1
             while not self._done_waiting(ended_at, replies_before, may_barge):
-                next_at = await _pace(next_at, self.frame_s)
+                next_at = await pace(next_at, self.frame_s)
                 yield silence
 
     def _done_waiting(self, ended_at: float, replies_before: int, may_barge: bool) -> bool:
@@ -115,7 +115,7 @@ class WavFileConversation:
         sf.write(str(path), audio, rate, subtype="PCM_16")
 
 
-async def _pace(next_at: float, step: float) -> float:
+async def pace(next_at: float, step: float) -> float:
     """Sleep until `next_at`; returns when the following frame is due."""
     delay = next_at - time.monotonic()
     if delay > 0:

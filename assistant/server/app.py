@@ -1,0 +1,137 @@
+"""The FastAPI app: the shopper page, the browser and phone WebSockets, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from assistant.config import AssistantConfig
+from assistant.engines import Engines
+from assistant.handoff import HandoffDesk
+from assistant.server.conversations import Conversations
+from assistant.server.metrics import Metrics
+from assistant.transports.browser import BrowserTransport
+from assistant.transports.twilio import TwilioTransport, twiml_connect
+from assistant.transports.websocket import WebSocketLimits, WebSocketTransport, to_json
+
+log = logging.getLogger(__name__)
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+_TRY_AGAIN_LATER = 1013  # WebSocket close code: the server is not ready yet
+# Webhook fields passed on to the stream; `language` comes from the webhook URL (/twilio/voice?language=es).
+_CALL_PARAMETERS = {"From": "from", "To": "to", "CallSid": "callSid", "language": "language"}
+
+
+class ServerState:
+    """Models load once per process, in the background, so /healthz answers during the load."""
+
+    def __init__(self, config: AssistantConfig, engines: Engines | None, limits: WebSocketLimits):
+        self.config = config
+        self.limits = limits
+        self.metrics = Metrics()
+        self.desk = HandoffDesk()
+        self.conversations: Conversations | None = None
+        self.load_error: str | None = None
+        if engines is not None:
+            self.conversations = Conversations(engines, self.metrics, self.desk)
+
+    async def load(self) -> None:
+        try:
+            engines = await asyncio.to_thread(Engines.load, self.config)
+        except Exception as exc:  # reported by /readyz; /healthz stays up so the error can be read
+            log.exception("models failed to load")
+            self.load_error = f"{type(exc).__name__}: {exc}"
+            return
+        self.conversations = Conversations(engines, self.metrics, self.desk)
+        log.info("ready")
+
+
+def create_app(config: AssistantConfig | None = None, engines: Engines | None = None,
+               limits: WebSocketLimits | None = None) -> FastAPI:
+    state = ServerState(config or (engines.config if engines else AssistantConfig()), engines,
+                        limits or WebSocketLimits())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        loading = None if state.conversations else asyncio.create_task(state.load())
+        yield
+        if loading is not None and not loading.done():
+            loading.cancel()
+
+    app = FastAPI(title="Voice shopping assistant", version="0.1.0", lifespan=lifespan,
+                  description="Shoppers talk from a browser tab or a phone call. WebSocket protocols: see README.")
+    app.state.server = state
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+
+    @app.get("/healthz", summary="The process is up")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="The models are loaded and conversations can start")
+    async def readyz() -> JSONResponse:
+        if state.conversations is not None:
+            return JSONResponse({"status": "ready"})
+        if state.load_error:
+            return JSONResponse({"status": "failed", "error": state.load_error}, status_code=503)
+        return JSONResponse({"status": "loading"}, status_code=503)
+
+    @app.get("/metrics", summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/handoffs", summary="Conversations waiting for a person, with their whole transcript")
+    async def handoffs() -> list[dict]:
+        return [record.to_json() for record in state.desk.records]
+
+    async def twilio_voice(request: Request) -> Response:
+        fields = dict(request.query_params)
+        if request.method == "POST":
+            fields |= dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        parameters = {name: fields[key] for key, name in _CALL_PARAMETERS.items() if fields.get(key)}
+        return Response(twiml_connect(_stream_url(request), parameters), media_type="application/xml")
+
+    for method in ("POST", "GET"):  # Twilio posts by default; GET is a per-number choice. One operation id each.
+        app.add_api_route("/twilio/voice", twilio_voice, methods=[method], summary="TwiML webhook for an incoming call",
+                          operation_id=f"twilio_voice_{method.lower()}")
+
+    @app.websocket("/ws")
+    async def browser(websocket: WebSocket) -> None:
+        await _converse(websocket, BrowserTransport)
+
+    @app.websocket("/twilio/stream")
+    async def phone(websocket: WebSocket) -> None:
+        await _converse(websocket, TwilioTransport)
+
+    async def _converse(websocket: WebSocket, transport_type: type[WebSocketTransport]) -> None:
+        await websocket.accept()
+        if state.conversations is None:
+            if transport_type is BrowserTransport:
+                await websocket.send_text(to_json({"type": "error", "code": "not_ready",
+                                                   "message": "the assistant is still starting; try again soon"}))
+            await websocket.close(code=_TRY_AGAIN_LATER, reason="models are still loading")
+            return
+        transport = transport_type(websocket, uuid.uuid4().hex[:12], state.limits)
+        if isinstance(transport, BrowserTransport):
+            transport.greet()
+        await state.conversations.run(transport)
+
+    return app
+
+
+def _stream_url(request: Request) -> str:
+    """wss://host/twilio/stream as the caller's provider reaches us (behind a proxy too)."""
+    scheme = request.headers.get("x-forwarded-proto", request.url.scheme).split(",")[0].strip()
+    host = request.headers.get("x-forwarded-host", request.headers.get("host", request.url.netloc))
+    return f"{'wss' if scheme == 'https' else 'ws'}://{host}/twilio/stream"

@@ -1,0 +1,118 @@
+"""What the browser and phone transports share: a WebSocket, an outbox, marks, bad-input reports."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from starlette.websockets import WebSocket
+
+from assistant.transports.marks import MarkedPlayout
+from assistant.transports.outbox import ClientGone, Message, Outbox
+from tts.synthesizer import SpeechChunk
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WebSocketLimits:
+    max_message_bytes: int = 64 * 1024  # one audio frame or JSON message; bigger ones are refused
+    max_queued_bytes: int = 4 << 20  # unsent audio and events per client before it counts as not reading
+    stall_s: float = 10.0  # one send blocked this long: the client is not reading
+
+
+class WebSocketTransport:
+    """Inbound: `frames()` yields 16 kHz mono int16 PCM. Outbound: the session's `AudioOutput`."""
+
+    channel = "websocket"
+
+    def __init__(self, websocket: WebSocket, session_id: str, limits: WebSocketLimits | None = None):
+        self.websocket = websocket
+        self.session_id = session_id
+        self.limits = limits or WebSocketLimits()
+        self.outbox = Outbox(self._send, self.limits.max_queued_bytes, self.limits.stall_s)
+        self.playout = MarkedPlayout()
+        self.on_handoff: Callable[[str], None] = lambda reason: None
+        self.on_bad_input: Callable[[str], None] = lambda code: None
+        self.on_language_hint: Callable[[str], None] = lambda code: None
+        self._seq = 0
+
+    # ---- inbound ------------------------------------------------------------------------------
+    async def frames(self) -> AsyncIterator[bytes]:
+        raise NotImplementedError
+
+    async def _receive(self) -> tuple[str | None, bytes | None]:
+        """The next text or binary message; raises ClientGone when the client has left."""
+        message = await self.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise ClientGone(f"client closed the connection (code {message.get('code')})")
+        text, data = message.get("text"), message.get("bytes")
+        size = len(data) if data is not None else len((text or "").encode())
+        if size > self.limits.max_message_bytes:
+            self.bad_input("too_large", f"a message of {size} bytes; the limit is {self.limits.max_message_bytes}")
+            return None, None
+        return text, data
+
+    def _parse_json(self, text: str) -> dict | None:
+        try:
+            message = json.loads(text)
+        except ValueError as exc:
+            self.bad_input("bad_json", f"a text frame that is not JSON ({exc}): {text[:80]!r}")
+            return None
+        if not isinstance(message, dict):
+            self.bad_input("bad_json", f"a JSON {type(message).__name__}, expected an object: {text[:80]!r}")
+            return None
+        return message
+
+    def bad_input(self, code: str, message: str) -> None:
+        """Bad input is dropped with a logged reason; the conversation goes on."""
+        log.warning("%s session %s: %s: %s", self.channel, self.session_id, code, message)
+        self.on_bad_input(code)
+
+    # ---- outbound: AudioOutput ----------------------------------------------------------------
+    def start_reply(self) -> None:
+        self.playout.start_reply()
+
+    async def play(self, chunk: SpeechChunk) -> None:
+        self._seq += 1
+        mark = str(self._seq)
+        self.outbox.put(*self._audio_messages(chunk, mark), audio=True)
+        self.playout.sent(mark, chunk.duration_s)
+
+    async def clear(self) -> None:
+        self.outbox.drop_audio()
+        self.playout.cut()
+        self.outbox.put(self._clear_message())
+
+    def played_seconds(self) -> float:
+        return self.playout.played_seconds()
+
+    def idle_in(self) -> float:
+        return self.playout.idle_in()
+
+    def event(self, event: dict) -> None:
+        """A conversation event (transcript, reply, state …) for the client, if it wants them."""
+
+    def _audio_messages(self, chunk: SpeechChunk, mark: str) -> list[Message]:
+        raise NotImplementedError
+
+    def _clear_message(self) -> Message:
+        raise NotImplementedError
+
+    async def _send(self, message: Message) -> None:
+        if isinstance(message, bytes):
+            await self.websocket.send_bytes(message)
+        else:
+            await self.websocket.send_text(message)
+
+
+def to_json(message: dict) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+def short(value: object, limit: int = 80) -> str:
+    """A client's value, as quoted back to it and in the log: never the whole of a big one."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"

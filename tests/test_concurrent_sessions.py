@@ -1,0 +1,49 @@
+"""Four shoppers talk to one server at the same time over the browser protocol.
+
+They share one Whisper and one Piper; each must get its own transcripts and replies, never
+another shopper's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from assistant.callers import BrowserCaller
+from tests.conftest import load_16k
+
+# (question, a word its transcript must contain, a word its reply must contain)
+SHOPPERS = [
+    ("How much are the TrailRunner running shoes?", "running", "Running Shoes"),
+    ("Is the FlowFit yoga mat in stock?", "yoga", "Yoga Mat"),
+    ("Do you have any water bottles?", "water", "Water Bottle"),
+    ("Do you have hiking boots?", "hiking", "Hiking Boots"),
+]
+
+
+def test_four_simultaneous_conversations_keep_their_own_transcripts(live_server, say):
+    async def shopper(index: int):
+        question, _, _ = SHOPPERS[index]
+        caller = BrowserCaller(live_server)
+        # Everyone asks twice, so turns overlap while others are being answered.
+        turns = await caller.converse([(question, load_16k(say(question)))] * 2)
+        return caller, turns
+
+    async def everyone():
+        return await asyncio.gather(*(shopper(i) for i in range(len(SHOPPERS))))
+
+    results = asyncio.run(everyone())
+    for (caller, turns), (question, heard_word, product_word) in zip(results, SHOPPERS):
+        assert len(turns) == 2
+        for turn in turns:
+            assert turn.done, f"{question!r}: the reply never finished"
+            assert heard_word in turn.transcript.lower(), (question, turn.transcript)
+            assert product_word in turn.reply, (question, turn.reply)
+            others = [w for _, _, w in SHOPPERS if w != product_word]
+            assert not any(w in turn.reply for w in others), (question, turn.reply)
+            assert turn.voice_to_voice_ms is not None and len(turn.heard_audio()) > 0
+        assert not [e for e in caller.events if e.get("type") == "barge_in"], "nobody interrupted anybody"
+
+    metrics = httpx.get(f"{live_server}/metrics").text
+    assert 'va_sessions_active{channel="browser"} 0.0' in metrics
