@@ -60,7 +60,9 @@ class AsrSettings(_Strict):
     model: str = Field(DEFAULT_ASR_MODEL, description="bundled model name, local directory, or hub id")
     device: str = "cpu"
     compute_type: str = "int8"
-    cpu_threads: int = Field(2, ge=0)
+    cpu_threads: int = Field(1, ge=0, description="threads per decode (short decodes run fastest on one)")
+    workers: int = Field(
+        2, ge=1, description="decodes that may run at once on the one loaded model; sessions queue for them")
     beam_size: int = Field(1, ge=1)
     partial_interval_ms: int = Field(600, ge=100, description="how often the growing utterance is re-decoded")
     languages: list[str] = Field(

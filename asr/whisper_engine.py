@@ -41,7 +41,7 @@ class Transcript:
 
 
 class WhisperEngine:
-    """One loaded Whisper model shared by every session; decodes run one at a time."""
+    """One loaded Whisper model shared by every session; `workers` decodes run at a time, the rest queue."""
 
     def __init__(self, settings: AsrSettings | None = None):
         from faster_whisper import WhisperModel
@@ -54,18 +54,25 @@ class WhisperEngine:
             device=self.settings.device,
             compute_type=self.settings.compute_type,
             cpu_threads=self.settings.cpu_threads,
+            num_workers=self.settings.workers,
         )
         self._tokenizer_cls = Tokenizer
         self.multilingual = self._model.model.is_multilingual
-        self._lock = threading.Lock()
-        # Sessions queue here for the one model: a single worker thread, jobs in arrival order.
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
+        self._slots = threading.Semaphore(self.settings.workers)
+        # Sessions queue here for the one model, in arrival order.
+        self._worker = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="whisper")
         self._queued = 0
         self._allowed = {f"<|{code}|>" for code in self.settings.languages}
 
+    def warm_up(self) -> None:
+        """Each worker's first decode allocates its buffers: pay that at start-up, on every worker."""
+        silence = np.zeros(SAMPLE_RATE, np.float32)
+        list(self._worker.map(lambda _: self.transcribe(silence, "en"), range(self.settings.workers)))
+
     @property
     def busy(self) -> bool:
-        """A decode is running or waiting (best-effort work such as partials can skip a turn)."""
+        """A decode is running or waiting. Best-effort work (partials) then skips its turn, so a
+        worker stays free for a final transcript that a shopper is waiting for."""
         return self._queued > 0
 
     async def transcribe_queued(self, audio: np.ndarray, language: str | None = None,
@@ -92,7 +99,7 @@ class WhisperEngine:
         window_s = max(_MIN_WINDOW_S, audio_s + _PAD_S)
         padded = np.zeros(int(window_s * SAMPLE_RATE), dtype=np.float32)
         padded[: len(audio)] = audio
-        with self._lock:
+        with self._slots:
             features = self._model.feature_extractor(padded)
             encoded = self._model.encode(features)
             lang, prob = self._language(encoded, language)

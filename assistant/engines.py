@@ -6,9 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-import numpy as np
 
-from asr.settings import SAMPLE_RATE
 from asr.streaming import StreamingTranscriber
 from asr.whisper_engine import WhisperEngine
 from assistant.config import AssistantConfig
@@ -47,7 +45,7 @@ class Engines:
 
     def warm_up(self) -> None:
         """The first inference of each model is slow (allocations, kernels); pay it at start-up."""
-        self.whisper.transcribe(np.zeros(SAMPLE_RATE, np.float32), "en")
+        self.whisper.warm_up()
         default_language = self.config.dialogue.language.default
         self.synthesizer.voices.for_language(default_language).synthesize("Hello.")
         self.store.search("warm up", limit=1)

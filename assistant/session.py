@@ -368,10 +368,10 @@ class Session:
         stopped_at = self.clock()
         heard = self._heard(reply)
         reply.turn.heard_reply = heard
-        reply.turn.barge_in_ms = (stopped_at - onset_at) * 1000
         if reply.accepted:
             self.history.truncate_last_assistant(heard)
         if reason == "barge_in":
+            reply.turn.barge_in_ms = (stopped_at - onset_at) * 1000
             self.on_event({"type": "barge_in", "heard": heard})
 
     # ---- handoff ----------------------------------------------------------------------------
