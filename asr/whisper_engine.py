@@ -64,6 +64,13 @@ class WhisperEngine:
         self._queued = 0
         self._allowed = {f"<|{code}|>" for code in self.settings.languages}
 
+    def knows_language(self, code: str) -> bool:
+        """Whether `code` ("es") is a language this model may be told to transcribe in."""
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+        allowed = self.settings.languages or _LANGUAGE_CODES
+        return code in allowed and (self.multilingual or code == "en")
+
     def warm_up(self) -> None:
         """Each worker's first decode allocates its buffers: pay that at start-up, on every worker."""
         silence = np.zeros(SAMPLE_RATE, np.float32)

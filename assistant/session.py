@@ -120,7 +120,7 @@ class Session:
     def hint_language(self, code: str | None) -> None:
         """The caller's likely language (a phone line's, the browser's); ignored if ASR does not know it."""
         language = base_language(code or "")
-        if language in self.config.asr.languages:
+        if language and self.engines.whisper.knows_language(language):
             self.language_hint = language
         elif code:
             log.info("language hint %r is not one the ASR knows; ignored", code)

@@ -128,3 +128,16 @@ def test_asking_for_a_person_in_words_hands_the_conversation_over(engines, say):
     # A person has the conversation now: the assistant answers nothing more.
     assert len(turns) == 1
     assert {"type": "state", "state": "handed_off"} in events
+
+
+def test_a_language_hint_is_kept_only_when_whisper_knows_the_language(engines):
+    from assistant.session import Session
+    from assistant.transports.wav_file import WavFileConversation
+
+    session = Session(engines, WavFileConversation([]))
+    assert session._prior_language() is None  # no hint: an unsure first turn gets a full language-id pass
+    session.hint_language("es-MX")
+    assert session.language_hint == "es" and session._prior_language() == "es"
+    session.hint_language("xx-klingon")
+    session.hint_language("")
+    assert session.language_hint == "es"

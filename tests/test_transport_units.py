@@ -461,3 +461,19 @@ def test_a_clear_never_falls_between_an_audio_header_and_its_samples():
         return sent
 
     assert asyncio.run(scenario()) == ["header", b"samples", "clear"]
+
+
+def test_the_browsers_language_and_the_phone_lines_language_reach_the_session():
+    browser, _, _ = _browser([])
+    browser.websocket.query_params = {"lang": "es-MX"}
+    hints: list[str] = []
+    browser.on_language_hint = hints.append
+    asyncio.run(_collect(browser))
+
+    start = {"event": "start", "streamSid": "MZ1", "start": {
+        "streamSid": "MZ1", "callSid": "CA1", "customParameters": {"language": "fr"},
+        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}}
+    phone = TwilioTransport(FakeWebSocket([json.dumps(start)]), "s2")
+    phone.on_language_hint = hints.append
+    asyncio.run(_collect(phone))
+    assert hints == ["es-MX", "fr"]
