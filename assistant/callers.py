@@ -19,13 +19,16 @@ import numpy as np
 import soxr
 import websockets
 
+from asr.endpointer import frame_level_db
+from assistant.audio_io import PIPELINE_RATE
 from assistant.transports import mulaw
+from assistant.transports.base import PlayoutClock
 from assistant.transports.wav_file import pace
 
-RATE = 16000
+RATE = PIPELINE_RATE
 FRAME_S = 0.02
 _LEAD_IN_S = 0.5  # a microphone opens on room silence before the shopper speaks
-_VOICED_RMS = 0.01  # float amplitude above which a 20 ms frame counts as speech (for timing only)
+_VOICED_DB = -40.0  # a 20 ms frame this loud counts as speech (for timing only)
 
 
 @dataclass
@@ -53,12 +56,11 @@ class Player:
 
     def __init__(self):
         self._queue: list[tuple[float, float, str, np.ndarray, TurnResult]] = []  # start, end, mark, audio, turn
-        self._ends_at = 0.0
+        self._clock = PlayoutClock()
 
     def add(self, audio16k: np.ndarray, mark: str, now: float, turn: TurnResult) -> None:
-        start = max(now, self._ends_at)
-        self._ends_at = start + len(audio16k) / RATE
-        self._queue.append((start, self._ends_at, mark, audio16k, turn))
+        start = self._clock.schedule(len(audio16k) / RATE, now)
+        self._queue.append((start, self._clock.ends_at, mark, audio16k, turn))
 
     def finished(self, now: float) -> list[str]:
         """Marks of the chunks that have played to the end by `now`, in order."""
@@ -75,7 +77,8 @@ class Player:
             if start < now:
                 turn.heard.append(audio[: int((now - start) * RATE)])
         marks = [mark for _, _, mark, _, _ in self._queue]
-        self._queue, self._ends_at = [], now
+        self._queue = []
+        self._clock.reset()
         return marks
 
     @property
@@ -84,8 +87,8 @@ class Player:
 
     @property
     def ends_at(self) -> float:
-        """When the last chunk received has played (or was cut)."""
-        return self._ends_at
+        """When the last chunk received has played (0 after a cut)."""
+        return self._clock.ends_at
 
 
 class Caller:
@@ -188,7 +191,7 @@ class Caller:
             piece = pcm[start:start + frame]
             next_at = await pace(next_at, FRAME_S)
             await self.send_audio(np.pad(piece, (0, frame - len(piece))))
-            if np.sqrt(np.mean((piece.astype(np.float32) / 32768) ** 2)) > _VOICED_RMS:
+            if frame_level_db(piece.tobytes()) > _VOICED_DB:
                 turn.speech_end_at = time.monotonic()
             await self._tick()
         self.answering = turn

@@ -17,6 +17,7 @@ from enum import Enum
 
 from asr.endpointer import EndpointEvent, Endpointer, EventKind, FrameSplitter
 from asr.streaming import Utterance
+from asr.whisper_engine import Transcript
 from assistant.barge_in import BackchannelFilter
 from assistant.engines import Engines
 from assistant.heard import heard_text
@@ -24,7 +25,7 @@ from assistant.transports.base import AudioOutput
 from assistant.turn import TurnRecord
 from dialogue.history import ConversationHistory
 from dialogue.language import LanguageTracker, base_language
-from dialogue.manager import DialogueContext
+from dialogue.manager import DialogueContext, Reply
 from tts.synthesizer import SpeechChunk
 
 log = logging.getLogger(__name__)
@@ -251,7 +252,8 @@ class Session:
         finally:
             self._reply_over(reply)
 
-    async def _say(self, reply: _Reply, answer, heard=None, tracker: LanguageTracker | None = None,
+    async def _say(self, reply: _Reply, answer: Reply, heard: Transcript | None = None,
+                   tracker: LanguageTracker | None = None,
                    context: DialogueContext | None = None) -> None:
         """Synthesise the answer; once the turn is committed, it enters the history and plays."""
         turn = reply.turn
@@ -290,7 +292,8 @@ class Session:
         elif self.state in (State.THINKING, State.SPEAKING):
             self._set_state(State.LISTENING)
 
-    def _accept(self, reply: _Reply, answer, heard=None, tracker: LanguageTracker | None = None,
+    def _accept(self, reply: _Reply, answer: Reply, heard: Transcript | None = None,
+                tracker: LanguageTracker | None = None,
                 context: DialogueContext | None = None) -> None:
         """The turn is real: it enters the history and the record. `heard` is None when the
         assistant speaks unasked (a handoff requested by button or key)."""
@@ -393,7 +396,7 @@ class Session:
         self._reply = reply
         reply.task = self._spawn(self._say_unasked(reply, answer))
 
-    async def _say_unasked(self, reply: _Reply, answer) -> None:
+    async def _say_unasked(self, reply: _Reply, answer: Reply) -> None:
         try:
             await self._say(reply, answer)
         finally:

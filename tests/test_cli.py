@@ -19,7 +19,8 @@ def voice_assistant(*args: str, timeout: float = 300) -> subprocess.CompletedPro
 
 
 def test_simulate_json_shape_with_an_8khz_stereo_file(say, tmp_path):
-    audio, rate = sf.read(str(say("Do you have wireless earbuds?")), dtype="float32")
+    # On the 8 kHz band Whisper sometimes hears "wireless earbuds" as "wireless air bits"; hiking boots it hears.
+    audio, rate = sf.read(str(say("Do you have hiking boots?")), dtype="float32")
     narrow = soxr.resample(audio, rate, 8000)
     stereo = tmp_path / "stereo8k.wav"
     sf.write(stereo, np.stack([narrow, narrow * 0.8], axis=1), 8000, subtype="PCM_16")
@@ -34,7 +35,7 @@ def test_simulate_json_shape_with_an_8khz_stereo_file(say, tmp_path):
         assert isinstance(turn[key], kind), key
     assert set(turn["latency_ms"]) >= {"endpoint", "asr_final", "first_text", "first_audio", "voice_to_voice"}
     assert all(isinstance(v, float) for v in turn["latency_ms"].values())
-    assert "earbuds" in turn["transcript"].lower() and "Earbuds" in turn["reply"]
+    assert "hiking boots" in turn["transcript"].lower() and "Hiking Boots" in turn["reply"]
     assert sf.info(str(out)).duration > 1.0
 
 

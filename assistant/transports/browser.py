@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from assistant.audio_io import PIPELINE_RATE
 from assistant.transports.outbox import ClientGone, Message
 from assistant.transports.websocket import WebSocketTransport, short, to_json
 from tts.synthesizer import SpeechChunk
-
-INPUT_SAMPLE_RATE = 16000
 
 
 class BrowserTransport(WebSocketTransport):
@@ -16,7 +15,7 @@ class BrowserTransport(WebSocketTransport):
 
     def greet(self) -> None:
         self.outbox.put(to_json({"type": "ready", "session": self.session_id,
-                                 "input_sample_rate": INPUT_SAMPLE_RATE}))
+                                 "input_sample_rate": PIPELINE_RATE}))
         self.outbox.put(to_json({"type": "state", "state": "listening"}))
 
     async def frames(self) -> AsyncIterator[bytes]:

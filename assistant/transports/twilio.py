@@ -14,6 +14,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import soxr
 
+from assistant.audio_io import PIPELINE_RATE
 from assistant.transports import mulaw
 from assistant.transports.outbox import ClientGone, Message
 from assistant.transports.websocket import WebSocketTransport, short, to_json
@@ -22,7 +23,6 @@ from tts.synthesizer import SpeechChunk
 log = logging.getLogger(__name__)
 
 PHONE_RATE = 8000
-PIPELINE_RATE = 16000
 HANDOFF_DIGIT = "0"
 
 
