@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -141,7 +142,7 @@ class WhisperEngine:
         padded[: len(audio)] = audio[: len(padded)]
         return self._model.feature_extractor(padded)[..., :3000]
 
-    def _language(self, encoded, forced: str | None) -> tuple[str, float]:
+    def _language(self, encoded: object, forced: str | None) -> tuple[str, float]:
         if not self.multilingual:
             return "en", 1.0
         if forced:
@@ -154,7 +155,7 @@ class WhisperEngine:
         return token[2:-2], float(prob)
 
 
-def _tokens_within(sequence: list[int], tokenizer, audio_s: float) -> list[int]:
+def _tokens_within(sequence: list[int], tokenizer: Any, audio_s: float) -> list[int]:
     """Text tokens of the segments that start inside the real audio (not the padding)."""
     kept: list[int] = []
     keep = True

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,7 +110,7 @@ class Caller:
         self._last_audio_at = 0.0
 
     async def converse(self, utterances: list[tuple[str, np.ndarray]], barge_in_after: float | None = None,
-                       after_last_s: float = 0.0, finale=None) -> list[TurnResult]:
+                       after_last_s: float = 0.0, finale: Callable[..., Awaitable[None]] | None = None) -> list[TurnResult]:
         """Say each (label, 16 kHz float32 audio) in turn; with `barge_in_after`, the next one starts
         that long after the reply to the previous one began playing. `finale(caller)` runs before
         hanging up (pressing a key, asking for a person), followed by `after_last_s` of silence."""

@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import sys
+from pathlib import Path
 
 from assistant.audio_io import AudioFileError
 from assistant.config import ConfigError, load_config
@@ -81,6 +82,23 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--json", action="store_true", help="print the figures as JSON")
     load.set_defaults(run=_loadtest)
 
+    chat = commands.add_parser("chat", help="the dialogue as text, to try a config")
+    chat.add_argument("--config", metavar="FILE", help="assistant.yaml")
+    chat.add_argument("--db", metavar="CATALOG.db", help="catalog file (default: the config's catalog)")
+    chat.add_argument("--lang", default=None, help="the shopper's language (default: the config's default)")
+    chat.add_argument("--json", action="store_true", help='read {"text", "language"} lines, write JSON lines')
+    chat.set_defaults(run=_chat)
+
+    evaluate = commands.add_parser("eval", help="evaluation sets")
+    eval_commands = evaluate.add_subparsers(title="eval commands")
+    eval_dialogue = eval_commands.add_parser("dialogue", help="multi-turn dialogue cases: success, grounding, latency")
+    eval_dialogue.add_argument("cases", nargs="+", metavar="CASES.yaml")
+    eval_dialogue.add_argument("--db", metavar="CATALOG.db", help="run on this catalog instead of the cases' own")
+    eval_dialogue.add_argument("--config", metavar="FILE", help="assistant.yaml (its dialogue settings)")
+    eval_dialogue.add_argument("--json", action="store_true", help="print the report as JSON")
+    eval_dialogue.add_argument("--failures", action="store_true", help="list every failed turn")
+    eval_dialogue.set_defaults(run=_eval_dialogue)
+
     config = commands.add_parser("config", help="configuration tools")
     config_commands = config.add_subparsers(title="config commands")
     check = config_commands.add_parser("check", help="validate an assistant.yaml")
@@ -107,7 +125,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not args.verbose:
         logging.getLogger("assistant").setLevel(logging.INFO)  # sessions opening and closing, bad input
-    serve(create_app(load_config(args.config)), args.host, args.port)  # a bad config fails before listening
+    # A bad config fails before listening; a later bad edit is refused and the running config stays.
+    serve(create_app(load_config(args.config), config_path=args.config), args.host, args.port)
     return 0
 
 
@@ -163,6 +182,38 @@ def _loadtest(args: argparse.Namespace) -> int:
     summaries = asyncio.run(load_report(args.url, args.transport or ["browser", "phone"],
                                         args.concurrency or [1, 4], config, args.rounds))
     print(json.dumps(summaries, indent=2) if args.json else format_summary(summaries))
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from assistant.chat import run_chat
+    from assistant.engines import open_store
+    from dialogue.manager import DialogueManager
+
+    config = load_config(args.config)
+    if args.db:
+        config.catalog.path = args.db
+    embedder = load_embedder() if config.catalog.embeddings else None
+    dialogue = DialogueManager(open_store(config, embedder), config.dialogue, embedder)
+    dialogue.router.wait_until_ready()
+    return run_chat(dialogue, args.lang or config.dialogue.language.default, args.json)
+
+
+def _eval_dialogue(args: argparse.Namespace) -> int:
+    from dialogue.evaluation import evaluate, format_report
+
+    config = load_config(args.config)
+    embedder = load_embedder() if config.catalog.embeddings else None
+    reports = {}
+    for path in args.cases:
+        if not Path(path).is_file():
+            print(f"error: {path}: no such cases file", file=sys.stderr)
+            return 1
+        reports[path] = evaluate(path, args.db, embedder, config.dialogue)
+    if args.json:
+        print(json.dumps(reports, ensure_ascii=False, indent=2))
+    else:
+        print("\n\n".join(f"== {path}\n{format_report(r, args.failures)}" for path, r in reports.items()))
     return 0
 
 

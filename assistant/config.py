@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from asr.settings import AsrSettings
 from dialogue.settings import DialogueSettings
@@ -41,6 +41,15 @@ class CatalogSettings(_Strict):
     path: str = Field("demo", description="SQLite file of the catalog, or 'demo' for the bundled demo store")
     embeddings: bool = Field(True, description="multilingual semantic search when the embedding model is installed")
 
+    @field_validator("path")
+    @classmethod
+    def _directory_exists(cls, path: str) -> str:
+        if path not in ("demo", ":memory:"):
+            folder = Path(path).expanduser().parent
+            if not folder.is_dir():
+                raise ValueError(f"the catalog's directory {str(folder)!r} does not exist")
+        return path
+
 
 class AssistantConfig(_Strict):
     asr: AsrSettings = Field(default_factory=AsrSettings)
@@ -65,7 +74,38 @@ def load_config(path: str | Path | None = None) -> AssistantConfig:
     return parse_config(text, str(path))
 
 
+MAX_CONFIG_BYTES = 1 << 20
+MAX_NESTING = 40  # deeper than any real config: a nesting bomb
+MAX_ALIASES = 100  # anchors reused this often expand exponentially (a "billion laughs")
+
+
+def _check_shape(text: str, source: str) -> None:
+    """Refuse bombs before PyYAML recurses into them (it would raise RecursionError or take minutes)."""
+    if len(text.encode("utf-8", "replace")) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{source}:1: the config is larger than {MAX_CONFIG_BYTES // 1024} KiB")
+    depth = aliases = 0
+    opening = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
+               yaml.FlowSequenceStartToken)
+    closing = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+    try:
+        for token in yaml.scan(text):
+            if isinstance(token, opening):
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise ConfigError(f"{source}:{token.start_mark.line + 1}: nested more than {MAX_NESTING} "
+                                      f"levels deep")
+            elif isinstance(token, closing):
+                depth -= 1
+            elif isinstance(token, yaml.AliasToken):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise ConfigError(f"{source}:{token.start_mark.line + 1}: more than {MAX_ALIASES} aliases (*name)")
+    except yaml.YAMLError:
+        return  # the parser below reports it with its line
+
+
 def parse_config(text: str, source: str = "<config>") -> AssistantConfig:
+    _check_shape(text, source)
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)

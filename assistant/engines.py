@@ -6,7 +6,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-
 from asr.streaming import StreamingTranscriber
 from asr.whisper_engine import WhisperEngine
 from assistant.config import AssistantConfig
@@ -28,17 +27,28 @@ class Engines:
     dialogue: DialogueManager
 
     @classmethod
-    def load(cls, config: AssistantConfig | None = None, warm_up: bool = True) -> "Engines":
+    def load(cls, config: AssistantConfig | None = None, warm_up: bool = True) -> Engines:
         config = config or AssistantConfig()
         started = time.perf_counter()
         whisper = WhisperEngine(config.asr)
         synthesizer = StreamingSynthesizer(config.tts)
-        store = open_store(config)
-        engines = cls(config, whisper, synthesizer, store, DialogueManager(store, config.dialogue))
+        embedder = load_embedder() if config.catalog.embeddings else None
+        store = open_store(config, embedder)
+        engines = cls(config, whisper, synthesizer, store, DialogueManager(store, config.dialogue, embedder))
         if warm_up:
             engines.warm_up()
         log.info("models loaded in %.1f s", time.perf_counter() - started)
         return engines
+
+    def reconfigure(self, config: AssistantConfig) -> None:
+        """A new config for the next turn of every session: the dialogue (intents, replies, languages,
+        handoff rules) changes at once; models and the catalog file load at start-up only."""
+        for section in ("asr", "tts", "catalog"):
+            if getattr(config, section) != getattr(self.config, section):
+                log.warning("config section %r changed: it takes effect when the server restarts", section)
+        embedder = self.dialogue.router.embedder
+        self.dialogue = DialogueManager(self.store, config.dialogue, embedder)
+        self.config = config
 
     def transcriber(self) -> StreamingTranscriber:
         return StreamingTranscriber(self.whisper)
@@ -51,8 +61,7 @@ class Engines:
         self.store.search("warm up", limit=1)
 
 
-def open_store(config: AssistantConfig) -> CatalogStore:
-    embedder = load_embedder() if config.catalog.embeddings else None
+def open_store(config: AssistantConfig, embedder: object | None = None) -> CatalogStore:
     if config.catalog.path == "demo":
         # A file, not memory: product embeddings are cached in it, so a restart costs no model time.
         return CatalogStore.open_demo(cache_dir() / "demo-catalog.sqlite", embedder=embedder)

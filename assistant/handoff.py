@@ -29,7 +29,7 @@ class HandoffRecord:
     created_at: float = field(default_factory=time.time)
 
     @classmethod
-    def from_history(cls, history: ConversationHistory, products: list[str], **fields) -> "HandoffRecord":
+    def from_history(cls, history: ConversationHistory, products: list[str], **fields) -> HandoffRecord:
         lines = tuple(TranscriptLine(m.role, m.text, m.language, m.at, m.interrupted) for m in history.messages)
         return cls(transcript=lines, products=tuple(dict.fromkeys(products)), **fields)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import soxr
@@ -41,7 +42,7 @@ class LoadResult:
         return out
 
 
-def synthesise_questions(voice, questions: list[str] = QUESTIONS) -> list[tuple[str, np.ndarray]]:
+def synthesise_questions(voice: Any, questions: list[str] = QUESTIONS) -> list[tuple[str, np.ndarray]]:
     """The benchmark's questions as 16 kHz speech, spoken by the English Piper voice."""
     return [(q, soxr.resample(voice.synthesize(q), voice.sample_rate, RATE).astype(np.float32)) for q in questions]
 
@@ -75,7 +76,7 @@ def format_summary(summaries: list[dict]) -> str:
     return "\n".join(lines)
 
 
-async def load_report(url: str | None, transports: list[str], concurrencies: list[int], config=None,
+async def load_report(url: str | None, transports: list[str], concurrencies: list[int], config: Any = None,
                       rounds: int = 1) -> list[dict]:
     from assistant.config import AssistantConfig
 

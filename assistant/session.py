@@ -11,11 +11,14 @@ import asyncio
 import copy
 import logging
 import time
-from collections.abc import AsyncIterable, Callable
+from collections.abc import AsyncIterable, Callable, Coroutine
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
-from asr.endpointer import EndpointEvent, Endpointer, EventKind, FrameSplitter
+import numpy as np
+
+from asr.endpointer import Endpointer, EndpointEvent, EventKind, FrameSplitter
 from asr.streaming import Utterance
 from asr.whisper_engine import Transcript
 from assistant.barge_in import BackchannelFilter
@@ -25,7 +28,8 @@ from assistant.transports.base import AudioOutput
 from assistant.turn import TurnRecord
 from dialogue.history import ConversationHistory
 from dialogue.language import LanguageTracker, base_language
-from dialogue.manager import DialogueContext, Reply
+from dialogue.replies import Reply
+from dialogue.state import ConversationState
 from tts.synthesizer import SpeechChunk
 
 log = logging.getLogger(__name__)
@@ -80,7 +84,7 @@ class Session:
         self.language_hint: str | None = None
         self.backchannels = BackchannelFilter(self.config.barge_in)
         self.history = ConversationHistory()
-        self.dialogue_context = DialogueContext()
+        self.dialogue_state = ConversationState()
         self.turns: list[TurnRecord] = []
         self.state = State.LISTENING
         self._utterance: Utterance | None = None
@@ -212,7 +216,7 @@ class Session:
             self._speculative = None
 
     # ---- replies ----------------------------------------------------------------------------
-    def _spawn(self, coro) -> asyncio.Task:
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """A background task whose failure is logged, never lost."""
         task = asyncio.create_task(coro)
         self._background.add(task)
@@ -225,7 +229,7 @@ class Session:
         reply.task = asyncio.create_task(self._respond(reply, utterance.audio().copy()))
         return reply
 
-    async def _respond(self, reply: _Reply, audio) -> None:
+    async def _respond(self, reply: _Reply, audio: np.ndarray) -> None:
         turn = reply.turn
         try:
             heard = await self.transcriber.final(audio, prior=self._prior_language())
@@ -240,9 +244,9 @@ class Session:
                 log.info("no words recognised in the utterance; not answering")
                 self.on_event({"type": "no_speech"})
                 return
-            context = copy.copy(self.dialogue_context)  # adopted only if this reply is committed
-            answer = await self.engines.dialogue.respond(heard.text, language, context)
-            await self._say(reply, answer, heard, tracker, context)
+            # The dialogue works on a copy of the state: adopted (cart included) only if this reply is committed.
+            answer = await self.engines.dialogue.respond(heard.text, language, self.dialogue_state)
+            await self._say(reply, answer, heard, tracker)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a broken turn must not end the conversation
@@ -253,8 +257,7 @@ class Session:
             self._reply_over(reply)
 
     async def _say(self, reply: _Reply, answer: Reply, heard: Transcript | None = None,
-                   tracker: LanguageTracker | None = None,
-                   context: DialogueContext | None = None) -> None:
+                   tracker: LanguageTracker | None = None) -> None:
         """Synthesise the answer; once the turn is committed, it enters the history and plays."""
         turn = reply.turn
         turn.first_text_at = self.clock()
@@ -263,9 +266,9 @@ class Session:
         if first is not None:
             turn.first_audio_at = self.clock()
         await reply.committed.wait()
-        self._accept(reply, answer, heard, tracker, context)
+        self._accept(reply, answer, heard, tracker)
         if answer.handoff:
-            self._hand_off("asked in words" if heard is not None else reply.turn.intent, answer.language)
+            self._hand_off(answer.handoff_reason if heard is not None else reply.turn.intent, answer.language)
         if first is not None:
             await self._play(reply, first)
         async for chunk in speech:
@@ -293,15 +296,14 @@ class Session:
             self._set_state(State.LISTENING)
 
     def _accept(self, reply: _Reply, answer: Reply, heard: Transcript | None = None,
-                tracker: LanguageTracker | None = None,
-                context: DialogueContext | None = None) -> None:
+                tracker: LanguageTracker | None = None) -> None:
         """The turn is real: it enters the history and the record. `heard` is None when the
         assistant speaks unasked (a handoff requested by button or key)."""
         turn = reply.turn
         if tracker is not None:
             self.language = tracker
-        if context is not None:
-            self.dialogue_context = context
+        if answer.state is not None:
+            self.dialogue_state = answer.state
         if heard is not None:
             turn.transcript, turn.language = heard.text, heard.language
             turn.language_probability = heard.language_probability

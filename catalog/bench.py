@@ -52,7 +52,7 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def run(n: int, db: Path, embedder: "Embedder | None") -> dict:
+def run(n: int, db: Path, embedder: Embedder | None) -> dict:
     products = generate(n)
     feed = db.with_suffix(".jsonl")
     feed.write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in products) + "\n", encoding="utf-8")

@@ -11,15 +11,7 @@ SortOrder = Literal["relevance", "price_asc", "price_desc", "rating"]
 SORT_ORDERS: tuple[str, ...] = ("relevance", "price_asc", "price_desc", "rating")
 
 # Words that carry no product meaning in the languages shoppers use; dropping them keeps BM25 focused.
-STOP_WORDS = frozenset("""
-a an the and or of for to in on with without at by from is are do does have has i me my you your we our
-it this that these those some any can could would want need looking look find show please something
-like about under over below above than less more cheap cheaper price cost how much many what which
-el la los las un una unos unas de del y o para con sin en por que es son tiene tienen busco quiero
-necesito algo mi me muy mas más menos barato
-le les un une des du de et ou pour avec sans en par est sont je veux cherche quelque chose mon ma mes
-der die das ein eine und oder für mit ohne ich suche möchte
-""".split())
+STOP_WORDS = frozenset(["a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "with", "without", "at", "by", "from", "is", "are", "do", "does", "have", "has", "i", "me", "my", "you", "your", "we", "our", "it", "this", "that", "these", "those", "some", "any", "can", "could", "would", "want", "need", "looking", "look", "find", "show", "please", "something", "like", "about", "under", "over", "below", "above", "than", "less", "more", "cheap", "cheaper", "price", "cost", "how", "much", "many", "what", "which", "el", "la", "los", "las", "un", "una", "unos", "unas", "de", "del", "y", "o", "para", "con", "sin", "en", "por", "que", "es", "son", "tiene", "tienen", "busco", "quiero", "necesito", "algo", "mi", "me", "muy", "mas", "más", "menos", "barato", "le", "les", "un", "une", "des", "du", "de", "et", "ou", "pour", "avec", "sans", "en", "par", "est", "sont", "je", "veux", "cherche", "quelque", "chose", "mon", "ma", "mes", "der", "die", "das", "ein", "eine", "und", "oder", "für", "mit", "ohne", "ich", "suche", "möchte"])
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
@@ -52,7 +44,7 @@ class SearchFilters:
     sort: SortOrder = "relevance"
 
     @classmethod
-    def from_kwargs(cls, **kwargs: Any) -> "SearchFilters":
+    def from_kwargs(cls, **kwargs: Any) -> SearchFilters:
         """Validate loose keyword filters (as a tool call or CLI passes them); None means 'not set'."""
         known = {f.name for f in fields(cls)}
         unknown = set(kwargs) - known - {"colour"}

@@ -46,7 +46,7 @@ class Embedder(Protocol):
 
 
 class SemanticIndex:
-    def __init__(self, store: "CatalogStore", embedder: Embedder | None) -> None:
+    def __init__(self, store: CatalogStore, embedder: Embedder | None) -> None:
         self._store = store
         self._embedder = embedder
         self._lock = threading.Lock()
@@ -56,7 +56,7 @@ class SemanticIndex:
         self._stale = True
 
     @classmethod
-    def create(cls, store: "CatalogStore", embedder: Embedder) -> "SemanticIndex":
+    def create(cls, store: CatalogStore, embedder: Embedder) -> SemanticIndex:
         index = cls(store, embedder)
         if index.available:
             index.refresh()  # embeds only products added by an older release or without a cached vector

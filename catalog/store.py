@@ -37,7 +37,7 @@ class CatalogStore:
 
     # ---- opening -------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path, *, embedder: "Embedder | None" = None) -> "CatalogStore":
+    def open(cls, path: str | Path, *, embedder: Embedder | None = None) -> CatalogStore:
         """Open (creating or upgrading) a catalog file; ":memory:" for a throwaway store."""
         path = str(path)
         if path != ":memory:":
@@ -56,7 +56,7 @@ class CatalogStore:
         return store
 
     @classmethod
-    def open_demo(cls, path: str | Path = ":memory:", *, embedder: "Embedder | None" = None) -> "CatalogStore":
+    def open_demo(cls, path: str | Path = ":memory:", *, embedder: Embedder | None = None) -> CatalogStore:
         """A store loaded with the bundled demo catalog, orders and policies."""
         from catalog.importers.demo import load_demo  # local: importers depend on the store
 
@@ -64,7 +64,7 @@ class CatalogStore:
         load_demo(store)
         return store
 
-    def _attach_semantic(self, embedder: "Embedder") -> None:
+    def _attach_semantic(self, embedder: Embedder) -> None:
         from catalog.semantic import SemanticIndex
 
         self.semantic = SemanticIndex.create(self, embedder)
@@ -73,7 +73,7 @@ class CatalogStore:
         with self._lock:
             self._conn.close()
 
-    def __enter__(self) -> "CatalogStore":
+    def __enter__(self) -> CatalogStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

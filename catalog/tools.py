@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from catalog.cart import Cart, CartStore, cart_line
 from catalog.countries import normalize_country, normalize_topic
@@ -15,13 +16,12 @@ from catalog.models import Availability, Product, Variant
 from catalog.order_ids import normalize_order_id
 from catalog.query import SearchFilters
 from catalog.store import CatalogStore
-from catalog.tool_results import (Comparison, OrderStatus, PolicyAnswer, ProductDetails, SearchResults,
-                                  ToolError)
+from catalog.tool_results import Comparison, OrderStatus, PolicyAnswer, ProductDetails, SearchResults, ToolError
 from catalog.tool_schemas import TOOL_SCHEMAS
 from catalog.variants import match_variants
 
 log = logging.getLogger(__name__)
-_MAX_QTY = 20
+MAX_QUANTITY = 20  # one cart line at most this many units
 
 
 class CatalogTools:
@@ -69,8 +69,8 @@ class CatalogTools:
         product = self._product(product_id)
         variant = self._pick_variant(product, size=size, color=color, sku=sku)
         quantity = int(quantity)
-        if not 1 <= quantity <= _MAX_QTY:
-            raise ToolError(f"quantity must be between 1 and {_MAX_QTY}", quantity=quantity)
+        if not 1 <= quantity <= MAX_QUANTITY:
+            raise ToolError(f"quantity must be between 1 and {MAX_QUANTITY}", quantity=quantity)
         wanted = self.carts.quantity(session_id, variant.sku) + quantity
         if variant.stock <= 0:
             avail = match_variants(product, size=size, color=color)

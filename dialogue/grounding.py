@@ -1,20 +1,19 @@
-"""Grounded facts: which catalog product the shopper means, and its facts spoken right.
-
-Every number a reply states is formatted here from a catalog value; templates never
-contain numbers of their own.
-"""
+"""Grounded facts: which catalog product the shopper means, its facts spoken right, and the check every
+reply passes before it is spoken: each number it states must come from a value the catalog, the order
+store or the conversation supplied for this turn."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from difflib import SequenceMatcher
 
 from catalog.models import Product, SearchHit
 from catalog.query import STOP_WORDS, query_terms
-from dialogue.language import base_language
+from dialogue.locale import Locale, base_language
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥"}
@@ -23,9 +22,9 @@ _NAMES = {
     "fr": {"USD": "dollars", "EUR": "euros"},
     "de": {"USD": "Dollar", "EUR": "Euro"},
     "it": {"USD": "dollari", "EUR": "euro"},
-    "pt": {"USD": "dólares", "EUR": "euros"},
-    "zh": {"USD": "美元", "EUR": "欧元", "CNY": "元"},
-    "ja": {"USD": "ドル", "EUR": "ユーロ", "JPY": "円"},
+    "pt": {"USD": "dólares", "EUR": "euros", "BRL": "reais"},
+    "zh": {"USD": "美元", "EUR": "欧元", "CNY": "元", "JPY": "日元", "GBP": "英镑"},
+    "ja": {"USD": "ドル", "EUR": "ユーロ", "JPY": "円", "GBP": "ポンド", "CNY": "元"},
 }
 _DECIMAL_COMMA = {"es", "fr", "de", "it", "pt"}
 
@@ -43,7 +42,29 @@ def format_price(amount: Decimal, currency: str, language: str) -> str:
     return f"{symbol}{text}" if symbol and base == "en" else f"{text} {currency}"
 
 
-_PRONOUNS = frozenset("it its they them one ones that this those these lo la los las le les es eso esto ça es sie".split())
+def format_date(day: date, locale: Locale) -> str:
+    months = locale.words("months")
+    month = months[day.month - 1] if len(months) == 12 else str(day.month)
+    return str(locale.lexicon.get("date_format", "{month} {day}")).format(month=month, day=day.day)
+
+
+def format_rating(rating: float, language: str) -> str:
+    text = f"{rating:.1f}".removesuffix(".0")
+    return text.replace(".", ",") if base_language(language) in _DECIMAL_COMMA else text
+
+
+# ---- the check ---------------------------------------------------------------------------------------
+_NUMBER = re.compile(r"\d+")
+
+
+def ungrounded_numbers(text: str, facts: tuple[str, ...] | list[str]) -> set[str]:
+    """Numbers the reply states that no supplied value contains (empty = grounded)."""
+    allowed = {n for fact in facts for n in _NUMBER.findall(unicodedata.normalize("NFKC", fact))}
+    return set(_NUMBER.findall(unicodedata.normalize("NFKC", text))) - allowed
+
+
+# ---- which product the shopper means -----------------------------------------------------------------
+_PRONOUNS = frozenset(["it", "its", "they", "them", "one", "ones", "that", "this", "those", "these", "lo", "la", "los", "las", "le", "les", "es", "eso", "esto", "ça", "es", "sie"])
 
 
 def names_something(query: str) -> bool:
@@ -92,6 +113,13 @@ def coverage(query: str, product: Product) -> float:
     return len(hit) / len(words)
 
 
+def shares_a_word(query: str, product: Product) -> bool:
+    """Any of the shopper's content words in the product's name, tags or description."""
+    words = [_fold(w) for w in query_terms(query) if len(w) > 2]
+    described = _product_words(product) + [_fold(w) for w in _WORD.findall(product.description)]
+    return any(_word_matches(w, described) for w in words)
+
+
 def title_coverage(query: str, product: Product) -> float:
     """Share of the product's title words the shopper said: prefers the product they named."""
     said = [_fold(w) for w in _WORD.findall(query)]
@@ -107,7 +135,7 @@ class ProductMatch:
     title_coverage: float
 
 
-_NAMED = 0.75  # the shopper said most of a product's title: they mean that one product
+NAMED = 0.75  # the shopper said most of a product's title: they mean that one product
 
 
 def ranked_matches(query: str, hits: list[SearchHit], threshold: float) -> list[ProductMatch]:
@@ -119,31 +147,12 @@ def ranked_matches(query: str, hits: list[SearchHit], threshold: float) -> list[
 
 
 def alternatives(matches: list[ProductMatch], limit: int = 3) -> list[Product]:
-    """When the shopper named a kind of product ("wireless earbuds"), the in-stock choices."""
-    if not matches or matches[0].title_coverage >= _NAMED:
+    """When the shopper named a kind of product ("wireless earbuds"), the choices, in stock first."""
+    if not matches or matches[0].title_coverage >= NAMED:
         return []
     top = matches[0].coverage
-    return [m.product for m in matches if m.coverage == top and m.product.in_stock][:limit]
-
-
-_AND = {"en": "and", "es": "y", "fr": "et", "de": "und", "it": "e", "pt": "e", "zh": "和", "ja": "と"}
-
-
-def spoken_list(items: list[str], language: str) -> str:
-    base = base_language(language)
-    if base in ("zh", "ja"):
-        return "、".join(items)
-    if len(items) < 2:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {_AND.get(base, 'and')} {items[-1]}"
-
-
-def product_facts(product: Product, language: str) -> dict[str, str]:
-    return {
-        "title": product.title,
-        "price": format_price(product.price, product.currency, language),
-        "stock": str(product.total_stock),
-    }
+    same = [m.product for m in matches if m.coverage == top]
+    return ([p for p in same if p.in_stock] or same)[:limit]
 
 
 def has_price_range(product: Product) -> bool:

@@ -3,12 +3,10 @@ sentence must not flip the conversation to English."""
 
 from __future__ import annotations
 
+from dialogue.locale import base_language
 from dialogue.settings import LanguageSettings
 
-
-def base_language(code: str) -> str:
-    """"es-419", "zh_CN", "EN" -> "es", "zh", "en": templates and patterns are keyed by base language."""
-    return code.replace("_", "-").split("-")[0].lower()
+__all__ = ["LanguageTracker", "base_language"]
 
 
 class LanguageTracker:

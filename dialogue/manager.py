@@ -1,129 +1,175 @@
-"""One shopper turn in, one grounded reply out."""
+"""One shopper turn in, one grounded reply out: understand (intent, slots, references), act (a skill over
+the catalog, orders, policies and cart), check every stated number, decide on a handoff."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+import logging
+import time
 
-from catalog.models import Product
 from catalog.store import CatalogStore
-from dialogue.grounding import (
-    ProductMatch, alternatives, has_price_range, names_something, naming_words, product_facts, ranked_matches,
-    spoken_list,
-)
-from dialogue.intents import IntentRouter
-from dialogue.language import base_language
-from dialogue.settings import TEMPLATE_FIELDS, DialogueSettings
+from dialogue import handoff_rules
+from dialogue.finder import ProductFinder
+from dialogue.grounding import ungrounded_numbers
+from dialogue.intents import Intent, IntentRouter, build_intents
+from dialogue.locale import Locale, base_language, build_locale, builtin_locales, merge
+from dialogue.replies import Phrases, Reply
+from dialogue.settings import DialogueSettings, builtin_intents
+from dialogue.skills import SKILLS
+from dialogue.slots import SlotReader, Slots
+from dialogue.state import ConversationState
+from dialogue.text import normalize
+from dialogue.turn import Turn
+from dialogue.vocabulary import CatalogVocabulary
 
-_SEARCH_LIMIT = 8
-
-
-@dataclass
-class Reply:
-    text: str
-    language: str
-    intent: str  # the intent name, or "fallback"
-    products: list[Product] = field(default_factory=list)
-    handoff: bool = False  # after saying this, a person takes over
-
-    async def pieces(self) -> AsyncIterator[str]:
-        """The reply as it becomes available; a template is ready at once, an LLM streams."""
-        yield self.text
-
-
-@dataclass
-class DialogueContext:
-    """Per-conversation memory the turn brain needs ("how much is it?")."""
-
-    last_product: Product | None = None
+log = logging.getLogger(__name__)
+_FALLBACK = Intent("fallback", "reply")
+_ANSWERS = {"product": {"search", "details"}, "order_id": {"search", "order_status"}, "option": {"search", "stock"}}
+_GOES_ON = {"cart_add", "cart_remove", "policy", "price", "stock", "details", "compare"}
 
 
 class DialogueManager:
-    def __init__(self, store: CatalogStore, settings: DialogueSettings | None = None):
+    def __init__(self, store: CatalogStore, settings: DialogueSettings | None = None, embedder: object | None = None):
         self.store = store
         self.settings = settings or DialogueSettings()
-        self.router = IntentRouter(self.settings.intents)
+        self.locales = _locales(self.settings)
+        self.default = self.locales.get(base_language(self.settings.language.default)) or self.locales["en"]
+        specs = [s.model_dump() for s in self.settings.intents]
+        names = {s["name"] for s in specs}
+        self.router = IntentRouter(build_intents(specs + [i for i in builtin_intents() if i["name"] not in names],
+                                                 self.locales), embedder, self.settings.example_similarity)
+        self.finder = ProductFinder(store, self.settings.match_threshold, self.settings.semantic_margin)
+        self.vocabulary = CatalogVocabulary.of(store)
+        self._readers: dict[str, SlotReader] = {}
+        self.grounding_violations = 0
 
-    async def respond(self, transcript: str, language: str, context: DialogueContext | None = None) -> Reply:
-        return await asyncio.to_thread(self.respond_now, transcript, language, context)
+    def new_state(self) -> ConversationState:
+        return ConversationState()
 
-    def respond_now(self, transcript: str, language: str, context: DialogueContext | None = None) -> Reply:
-        context = context if context is not None else DialogueContext()
-        match = self.router.match(transcript, language)
-        if match is None:
-            # No intent: if the words name a product, treat it as "do you have it?".
-            reply = self._product_reply("have", "product_have", transcript, language, context, fallback_if_none=True)
-        elif match.intent.action == "reply":
-            reply = self._template_reply(match.intent.name, match.intent.name, language)
-        elif match.intent.action == "handoff":
-            reply = self.handoff_reply(language, intent=match.intent.name)
-        else:
-            reply = self._product_reply(match.intent.name, match.intent.action, match.rest, language, context)
-        if reply.products:
-            context.last_product = reply.products[0]
+    async def respond(self, transcript: str, language: str, state: ConversationState | None = None,
+                      session_id: str = "conversation") -> Reply:
+        return await asyncio.to_thread(self.respond_now, transcript, language, state, session_id)
+
+    def respond_now(self, transcript: str, language: str, state: ConversationState | None = None,
+                    session_id: str = "conversation") -> Reply:
+        """The reply to one turn. `state` is not changed: the reply carries the state after it (reply.state),
+        which the caller adopts once the reply is really said."""
+        started = time.perf_counter()
+        state = (state or ConversationState()).copy()
+        spoken = base_language(language) or self.default.code
+        understood = self.locales.get(spoken, self.default)
+        replying = understood if spoken in self.locales else self.default
+        say = Phrases(replying, self.default)
+        if spoken not in self.locales and not state.language_notice_given:
+            say.add("language_fallback")  # said once; the rest of the conversation is in the default language
+            state.language_notice_given = True
+        question = state.open_question
+        slots = self._reader(understood).read(transcript, question is not None and question.kind == "order_id")
+        intent = self._intent(transcript, understood.code, slots, state)
+        turn = Turn(transcript, understood, say, slots, state, intent, self.store, self.finder, session_id,
+                    base_language(self.settings.language.default), self.router.by_name.get("stock"))
+        if intent.action != "handoff" and state.open_question is not None and intent.name != "stop":
+            state.open_question = None if intent.name not in _ANSWERS.get(state.open_question.kind, ()) \
+                and intent.name != state.open_question.intent else state.open_question
+        reply = self._act(turn)
+        handoff_rules.track(turn, reply)
+        why = handoff_rules.reason(turn, self.settings.handoff)
+        if why is not None:
+            turn.say.pieces.clear()
+            turn.say.add(handoff_rules.reply_name(why))
+            reply = turn.say.reply(intent.name, reply.products)
+            reply.handoff, reply.handoff_reason = True, why
+        reply = self._grounded(reply, turn)
+        state.present(reply.products)
+        state.last_intent = turn.intent.name
+        reply.intent = turn.intent.name if not reply.handoff or reply.intent == intent.name else reply.intent
+        reply.state = state
+        log.debug("turn %r -> %s in %.1f ms", transcript[:80], intent.name, (time.perf_counter() - started) * 1000)
         return reply
 
     def handoff_reply(self, language: str, intent: str = "handoff") -> Reply:
         """What the shopper hears when a person takes over (asked for in words, by button or by key)."""
-        template = intent if intent in self.settings.replies else "handoff"
-        reply = self._template_reply(intent, template, language)
-        reply.handoff = True
+        locale = self.locales.get(base_language(language), self.default)
+        say = Phrases(locale, self.default)
+        say.add("handoff")
+        reply = say.reply(intent, [])
+        reply.handoff, reply.handoff_reason = True, intent
         return reply
 
-    def _find(self, query: str, context: DialogueContext) -> list[ProductMatch]:
-        if not names_something(query):
-            # "how much is it?": the product we were talking about
-            last = context.last_product
-            return [ProductMatch(last, 1.0, 1.0)] if last else []
-        hits = self.store.search(query, limit=_SEARCH_LIMIT)
-        matches = ranked_matches(query, hits, self.settings.match_threshold)
-        if matches or not hits:
-            return matches
-        # No shared words (a Spanish question, an English catalog): the hybrid search's best hit counts
-        # only when the catalog clearly holds something of that meaning.
-        top = hits[:3]
-        margins = self.store.similarity_margin(naming_words(query) or query, [h.product.id for h in top])
-        score = max(margins.values(), default=-1.0)
-        return [ProductMatch(top[0].product, score, 0.0)] if score >= self.settings.semantic_margin else []
+    # ---- steps -------------------------------------------------------------------------------------------
+    def _reader(self, locale: Locale) -> SlotReader:
+        reader = self._readers.get(locale.code)
+        if reader is None:
+            reader = self._readers[locale.code] = SlotReader(locale, self.vocabulary)
+        return reader
 
-    def _product_reply(self, intent: str, action: str, query: str, language: str, context: DialogueContext,
-                       fallback_if_none: bool = False) -> Reply:
-        matches = self._find(query, context)
-        choices = alternatives(matches) if action == "product_have" else []
-        if len(choices) > 1:
-            items = [self._fill("product_list_item", language, **product_facts(p, language)) for p in choices]
-            return self._template_reply(intent, "product_list", language, products=choices,
-                                        count=str(len(choices)), items=spoken_list(items, language))
-        product = matches[0].product if matches else None
-        if product is None:
-            if fallback_if_none:
-                return self._template_reply("fallback", "fallback", language)
-            spoken = naming_words(query)
-            name = "not_found" if spoken else "not_found_generic"
-            return self._template_reply(intent, name, language, query=spoken)
-        facts = product_facts(product, language)
-        if action == "product_price":
-            name = "product_price_from" if has_price_range(product) else "product_price"
-        elif action == "product_stock":
-            name = "product_in_stock" if product.in_stock else "product_out_of_stock"
-        else:
-            name = "product_have" if product.in_stock else "product_have_out_of_stock"
-        return self._template_reply(intent, name, language, products=[product], **facts)
+    def _intent(self, transcript: str, language: str, slots: Slots, state: ConversationState) -> Intent:
+        found = self.router.match(transcript, language)
+        said = normalize(transcript)
+        search = self.router.by_name.get("search")
+        if found is not None and found.intent.name == "stock" and slots.in_stock and not slots.only_points \
+                and search is not None and self.router.says(search, said, language):
+            return search  # "any headphones under 100 that are in stock?": a search with a filter
+        if (found is None or found.intent.name == "search") and slots.order_id and \
+                self._reader(self.locales.get(language, self.default)).locale.phrases("order_words").contains(slots.text):
+            return self.router.by_name.get("order_status", _FALLBACK)
+        if found is None and state.last_intent in _GOES_ON and state.last_intent in self.router.by_name and \
+                self.locales.get(language, self.default).phrases("continuations").find(slots.text[:12]):
+            return self.router.by_name[state.last_intent]  # "and two of the power banks"
+        question = state.open_question
+        if question is not None and (found is None or found.intent.name in _ANSWERS.get(question.kind, ())):
+            # An answer to the assistant's question: "the second one", "A1017", "blue".
+            answers = (question.kind == "order_id" and slots.order_id) or \
+                (question.kind == "product" and (slots.refers_back or slots.color or slots.size or slots.rest)) or \
+                (question.kind == "option" and (slots.size or slots.color))
+            if answers and question.intent in self.router.by_name:
+                return self.router.by_name[question.intent]
+        if found is not None:
+            return found.intent
+        if slots.order_id and not slots.rest:
+            return self.router.by_name.get("order_status", _FALLBACK)
+        if (slots.color or slots.size) and not slots.rest and (state.focus or state.shown):
+            return self.router.by_name.get("stock", _FALLBACK)  # "and in black?"
+        if slots.topic and (not slots.refers_back or state.last_intent == "policy"):
+            return self.router.by_name.get("policy", _FALLBACK)  # "is it free if I spend enough?"
+        if slots.rest or slots.has_filters or (slots.refers_back and (state.shown or state.focus)):
+            return self.router.by_name.get("search", _FALLBACK)
+        return _FALLBACK
 
-    def _template_reply(self, intent: str, name: str, language: str,
-                        products: list[Product] | None = None, **facts: str) -> Reply:
-        texts = self.settings.replies.get(name, {})
-        reply_language = base_language(language)
-        if reply_language not in texts:
-            reply_language = self.settings.language.default
-        return Reply(self._fill(name, reply_language, **facts), reply_language, intent, products or [])
+    def _act(self, turn: Turn) -> Reply:
+        if turn.intent is _FALLBACK:
+            turn.say.add("fallback")
+            return turn.reply([], resolved=False)
+        if turn.intent.action == "handoff":
+            return turn.reply([])  # the handoff rules say what the shopper hears
+        return SKILLS[turn.intent.action](turn)
 
-    def _fill(self, name: str, language: str, **facts: str) -> str:
-        texts = self.settings.replies.get(name, {})
-        template = texts.get(language) or texts.get(self.settings.language.default) or next(iter(texts.values()), None)
-        if template is None:
-            raise KeyError(f"no reply text for {name!r}: add replies.{name} to the config")
-        return template.format(**{field: "" for field in TEMPLATE_FIELDS} | facts)
+    def _grounded(self, reply: Reply, turn: Turn) -> Reply:
+        """A number no tool supplied never reaches the shopper: the reply becomes the safe one."""
+        unsupported = ungrounded_numbers(reply.text, reply.facts)
+        if not unsupported:
+            return reply
+        self.grounding_violations += 1
+        log.warning("reply %r states %s, which no catalog value supplied; replaced", reply.text[:120],
+                    ", ".join(sorted(unsupported)))
+        say = Phrases(turn.say.locale, self.default)
+        say.add("safe")
+        safe = say.reply(reply.intent, [], resolved=False)
+        safe.handoff, safe.handoff_reason = reply.handoff, reply.handoff_reason
+        return safe
 
 
+def _locales(settings: DialogueSettings) -> dict[str, Locale]:
+    raw = builtin_locales()
+    overrides = settings.locales
+    extra: dict[str, dict[str, str]] = {}
+    for name, texts in settings.replies.items():
+        for code, text in texts.items():
+            extra.setdefault(base_language(code), {})[name] = text
+    out = {}
+    for code in sorted(set(raw) | set(overrides)):
+        data = merge(raw.get(code, {}), overrides.get(code, {}))
+        if not data.get("replies") and code not in extra:
+            continue
+        out[code] = build_locale(code, data, extra.get(code))
+    return out

@@ -1,22 +1,33 @@
-"""Settings of the turn brain: intents, reply templates, language handling."""
+"""Settings of the turn brain: intents, languages and their replies, handoff rules."""
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from string import Formatter
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from dialogue.locale import builtin_locales
+from dialogue.replies import template_fields
+from dialogue.safe_regex import check_pattern
 
 _DEFAULTS = Path(__file__).with_name("defaults.yaml")
 
-Action = Literal["reply", "handoff", "product_price", "product_stock", "product_have"]
-# What a template may say: only facts the dialogue fills in from the catalog.
-TEMPLATE_FIELDS = frozenset({"title", "price", "stock", "query", "count", "items"})
+Action = Literal["reply", "handoff", "stop", "search", "price", "stock", "details", "compare", "policy",
+                 "order_status", "cart_add", "cart_remove", "cart_view"]
+_OLD_ACTIONS = {"product_price": "price", "product_stock": "stock", "product_have": "search"}
+# What a template may say: only facts the dialogue fills in from the catalog, order store or conversation.
+TEMPLATE_FIELDS = frozenset({
+    "title", "price", "stock", "query", "count", "items", "filters", "min_price", "max_price", "color", "size",
+    "brand", "variant", "options", "option", "rating", "rating_count", "description", "other_title",
+    "other_price", "country", "days_min", "days_max", "fee", "free_over", "text", "order_id", "status",
+    "carrier", "tracking", "date", "quantity", "subtotal",
+})
+_DIGIT = re.compile(r"\d")
 
 
 class _Strict(BaseModel):
@@ -24,19 +35,26 @@ class _Strict(BaseModel):
 
 
 class IntentSpec(_Strict):
-    name: str
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
     action: Action
-    patterns: dict[str, list[str]] = Field(description="language code -> regular expressions")
+    patterns: dict[str, list[str]] = Field(default_factory=dict, description="language code -> regular expressions")
+    examples: dict[str, list[str]] = Field(
+        default_factory=dict, description="language code -> example phrases, matched by meaning")
+    topic: str | None = Field(None, description="for action 'policy': the policy topic it answers")
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _old_names(cls, action: Any) -> Any:
+        return _OLD_ACTIONS.get(action, action)
 
     @field_validator("patterns")
     @classmethod
     def _compiles(cls, patterns: dict[str, list[str]]) -> dict[str, list[str]]:
         for language, items in patterns.items():
             for i, pattern in enumerate(items):
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    raise ValueError(f"patterns.{language}[{i}] is not a valid regular expression: {exc}") from None
+                problem = check_pattern(pattern)
+                if problem:
+                    raise ValueError(f"patterns.{language}[{i}]: {problem}")
         return patterns
 
 
@@ -48,18 +66,29 @@ class LanguageSettings(_Strict):
     switch_after: int = Field(2, ge=1, description="or this many turns in a row in the other language")
 
 
+class HandoffRules(_Strict):
+    on_request: bool = Field(True, description="hand off when the shopper asks for a person")
+    unresolved_turns: int = Field(2, ge=0, description="the same need unanswered this many turns in a row (0: never)")
+    frustration_turns: int = Field(2, ge=0, description="turns with frustration words before handing off (0: never)")
+    cart_value_above: Decimal | None = Field(None, ge=0, description="hand off when the cart is worth more than this")
+    intents: list[str] = Field(default_factory=list, description="intents that always go to a person")
+
+
 @lru_cache(maxsize=1)
-def _default_tables() -> dict:
-    return yaml.safe_load(_DEFAULTS.read_text(encoding="utf-8"))
+def builtin_intents() -> list[dict[str, Any]]:
+    return list(yaml.safe_load(_DEFAULTS.read_text(encoding="utf-8"))["intents"])
 
 
 class DialogueSettings(_Strict):
-    intents: list[IntentSpec] = Field(default_factory=lambda: [IntentSpec(**i) for i in _default_tables()["intents"]])
+    intents: list[IntentSpec] = Field(
+        default_factory=list, description="the shop's own intents (tried first) or overrides of built-in ones")
     replies: dict[str, dict[str, str]] = Field(
-        default_factory=lambda: dict(_default_tables()["replies"]),
-        description="reply name -> language -> template",
-    )
+        default_factory=dict, description="reply name -> language -> template (overrides the language files)")
+    locales: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="language code -> overrides of dialogue/locales/<code>.yaml, or a new "
+                                          "language (its name, lexicon, intents and replies)")
     language: LanguageSettings = Field(default_factory=LanguageSettings)
+    handoff: HandoffRules = Field(default_factory=HandoffRules)
     match_threshold: float = Field(
         0.6, ge=0, le=1, description="share of the shopper's product words a catalog product must match"
     )
@@ -68,33 +97,52 @@ class DialogueSettings(_Strict):
         description="with no shared words, how far above the catalog's median similarity (multilingual-e5 "
                     "cosine) a product must stand to count as what the shopper asked for",
     )
+    example_similarity: float = Field(
+        0.9, ge=0, le=1, description="how close in meaning (e5 cosine) a sentence must be to an intent's example")
 
     @model_validator(mode="after")
-    def _every_reply_can_be_said(self) -> "DialogueSettings":
+    def _every_reply_can_be_said(self) -> DialogueSettings:
+        builtin = {i["name"] for i in builtin_intents()}
         for intent in self.intents:
-            if intent.action in ("reply", "handoff") and not self.replies.get(intent.name):
-                raise ValueError(f"intent {intent.name!r} has action {intent.action!r} but replies.{intent.name} "
-                                 f"has no text")
+            if intent.action == "reply" and intent.name not in builtin and not self.replies.get(intent.name):
+                raise ValueError(f"intent {intent.name!r} has action 'reply' but replies.{intent.name} has no text")
         for name, texts in self.replies.items():
             if not texts:
                 raise ValueError(f"replies.{name} has no text in any language")
             for language, template in texts.items():
-                try:
-                    fields = {f for _, f, _, _ in Formatter().parse(template) if f is not None}
-                except ValueError as exc:
-                    raise ValueError(f"replies.{name}.{language}: {exc}") from None
-                unknown = fields - TEMPLATE_FIELDS
-                if unknown:
-                    raise ValueError(f"replies.{name}.{language}: unknown placeholder(s) "
-                                     f"{', '.join('{' + f + '}' for f in sorted(unknown))}; "
-                                     f"known: {', '.join('{' + f + '}' for f in sorted(TEMPLATE_FIELDS))}")
+                _check_template(f"replies.{name}.{language}", template)
+        for code, locale in self.locales.items():
+            for name, template in (locale.get("replies") or {}).items():
+                _check_template(f"locales.{code}.replies.{name}", str(template))
+            for name, spec in (locale.get("intents") or {}).items():
+                for i, pattern in enumerate((spec or {}).get("patterns") or []):
+                    problem = check_pattern(str(pattern))
+                    if problem:
+                        raise ValueError(f"locales.{code}.intents.{name}.patterns[{i}]: {problem}")
+        unknown = set(self.handoff.intents) - builtin - {i.name for i in self.intents}
+        if unknown:
+            raise ValueError(f"handoff.intents names unknown intent(s): {', '.join(sorted(unknown))}")
         return self
 
-    @field_validator("replies")
+    @field_validator("language")
     @classmethod
-    def _merge_defaults(cls, replies: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        # Operators override single templates; the rest keep their built-in text.
-        merged = {name: dict(texts) for name, texts in _default_tables()["replies"].items()}
-        for name, texts in replies.items():
-            merged.setdefault(name, {}).update(texts)
-        return merged
+    def _default_is_spoken(cls, language: LanguageSettings) -> LanguageSettings:
+        return language
+
+    def known_languages(self) -> set[str]:
+        return set(builtin_locales()) | set(self.locales)
+
+
+def _check_template(where: str, template: str) -> None:
+    try:
+        fields = template_fields(template)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    unknown = fields - TEMPLATE_FIELDS
+    if unknown:
+        raise ValueError(f"{where}: unknown placeholder(s) {', '.join('{' + f + '}' for f in sorted(unknown))}; "
+                         f"known: {', '.join('{' + f + '}' for f in sorted(TEMPLATE_FIELDS))}")
+    literal = "".join(text for text, _, _, _ in __import__("string").Formatter().parse(template))
+    if _DIGIT.search(literal):
+        raise ValueError(f"{where}: a reply may not state a number of its own ({template!r}); numbers come from "
+                         f"the catalog through placeholders")

@@ -13,6 +13,16 @@ import soundfile as sf
 from assistant.config import AssistantConfig
 
 
+_MODEL_FIXTURES = {"engines", "live_server", "english_voice", "say"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs the real speech models is `slow`: `-m "not slow"` runs the rest in seconds."""
+    for item in items:
+        if _MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def config() -> AssistantConfig:
     return AssistantConfig()

@@ -23,11 +23,30 @@ from websockets.uri import parse_uri
 from assistant.callers import BrowserCaller
 from assistant.transports import mulaw
 from tests.conftest import load_16k
-
 from tests.wire import (
-    BROWSER_FRAME, CONNECTED, FRAME_S, LEAD_IN, LONG, PHONE_SILENCE, SHOES, STOP, active, await_for,
-    browser_frames, closed, errors, metric, next_event, of_type, phone_frames, speech_16k, talk, twilio_start,
-    wait_for, words, ws_url,
+    BROWSER_FRAME,
+    CONNECTED,
+    FRAME_S,
+    LEAD_IN,
+    LONG,
+    PHONE_SILENCE,
+    SHOES,
+    STOP,
+    active,
+    await_for,
+    browser_frames,
+    closed,
+    errors,
+    metric,
+    next_event,
+    of_type,
+    phone_frames,
+    speech_16k,
+    talk,
+    twilio_start,
+    wait_for,
+    words,
+    ws_url,
 )
 
 

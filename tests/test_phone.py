@@ -14,7 +14,6 @@ import numpy as np
 from assistant.callers import PhoneCaller
 from tests.conftest import load_16k
 
-
 # Whisper-base often mishears product names and prices on the 8 kHz telephone band ("TrailRunner" ->
 # "trail run or", "$118.99" -> "$180.99"), so the caller listens for a kind of product it hears reliably.
 HIKING_BOOTS = "Do you have hiking boots?"

@@ -14,8 +14,23 @@ from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import ConnectionClosed
 
 from tests.wire import (
-    BROWSER_FRAME, CONNECTED, PHONE_SILENCE, SHOES, STOP, active, browser_frames, closed, metric, next_event,
-    of_type, speech_16k, talk, twilio_start, wait_for, words, ws_url,
+    BROWSER_FRAME,
+    CONNECTED,
+    PHONE_SILENCE,
+    SHOES,
+    STOP,
+    active,
+    browser_frames,
+    closed,
+    metric,
+    next_event,
+    of_type,
+    speech_16k,
+    talk,
+    twilio_start,
+    wait_for,
+    words,
+    ws_url,
 )
 
 

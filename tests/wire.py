@@ -17,7 +17,6 @@ from websockets.exceptions import ConnectionClosed
 from assistant.transports import mulaw
 from tests.conftest import load_16k
 
-
 LONG = "Do you have running shoes?"  # a long reply: three products, ~10 s of speech in four clauses
 SHOES = "How much are the TrailRunner running shoes?"  # a short reply
 FRAME_S = 0.02

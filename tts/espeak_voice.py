@@ -12,6 +12,7 @@ import ctypes
 import ctypes.util
 import os
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,7 @@ _chunks: list[bytes] = []  # filled by the callback while the caller holds _LOCK
 
 
 @_SynthCallback  # module-level so ctypes keeps the trampoline alive for the process
-def _on_audio(wav, n: int, _events) -> int:
+def _on_audio(wav: Any, n: int, _events: Any) -> int:
     if wav and n > 0:
         _chunks.append(ctypes.string_at(wav, n * 2))
     return 0  # 0 = continue synthesis

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class StreamingSynthesizer:
         for clause in chunker.flush():
             yield await self._render(voice, clause)
 
-    async def _render(self, voice, clause: Clause) -> SpeechChunk:
+    async def _render(self, voice: Any, clause: Clause) -> SpeechChunk:
         started = time.perf_counter()
         audio = await asyncio.to_thread(voice.synthesize, speakable(clause.text))
         pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)

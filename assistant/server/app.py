@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from assistant.config import AssistantConfig
 from assistant.engines import Engines
 from assistant.handoff import HandoffDesk
+from assistant.reload import watch_config
 from assistant.server.conversations import Conversations
 from assistant.server.metrics import Metrics
 from assistant.transports.browser import BrowserTransport
@@ -43,6 +44,12 @@ class ServerState:
         if engines is not None:
             self.conversations = Conversations(engines, self.metrics, self.desk)
 
+    def reconfigure(self, config: AssistantConfig) -> None:
+        """A reloaded config: the running conversations' next turns use it."""
+        if self.conversations is not None:
+            self.conversations.engines.reconfigure(config)
+        self.config = config
+
     async def load(self) -> None:
         try:
             engines = await asyncio.to_thread(Engines.load, self.config)
@@ -55,16 +62,18 @@ class ServerState:
 
 
 def create_app(config: AssistantConfig | None = None, engines: Engines | None = None,
-               limits: WebSocketLimits | None = None) -> FastAPI:
+               limits: WebSocketLimits | None = None, config_path: str | None = None) -> FastAPI:
     state = ServerState(config or (engines.config if engines else AssistantConfig()), engines,
                         limits or WebSocketLimits())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         loading = None if state.conversations else asyncio.create_task(state.load())
+        watcher = asyncio.create_task(watch_config(config_path, state.reconfigure)) if config_path else None
         yield
-        if loading is not None and not loading.done():
-            loading.cancel()
+        for task in (loading, watcher):
+            if task is not None and not task.done():
+                task.cancel()
 
     app = FastAPI(title="Voice shopping assistant", version="0.1.0", lifespan=lifespan,
                   description="Shoppers talk from a browser tab or a phone call. WebSocket protocols: see README.")

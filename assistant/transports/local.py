@@ -11,7 +11,8 @@ import collections
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import numpy as np
 import soxr
@@ -28,7 +29,7 @@ class LocalAudioUnavailable(RuntimeError):
     pass
 
 
-def import_sounddevice():
+def import_sounddevice() -> Any:
     try:
         import sounddevice
     except ImportError as exc:
@@ -45,7 +46,8 @@ def import_sounddevice():
 
 
 class LocalAudio:
-    def __init__(self, input_device=None, output_device=None, half_duplex: bool = True):
+    def __init__(self, input_device: str | int | None = None, output_device: str | int | None = None,
+                 half_duplex: bool = True):
         sd = import_sounddevice()
         try:
             sd.query_devices(input_device, kind="input")
@@ -67,7 +69,7 @@ class LocalAudio:
         loop = asyncio.get_running_loop()
         silence = bytes(_BLOCK * 2)
 
-        def on_input(data, frames, _time, status):
+        def on_input(data: Any, frames: int, _time: Any, status: Any) -> None:
             loop.call_soon_threadsafe(self._queue.put_nowait, bytes(data))
 
         self._start(on_input)
@@ -78,7 +80,7 @@ class LocalAudio:
             else:
                 yield data
 
-    def _start(self, on_input) -> None:
+    def _start(self, on_input: Callable[..., None]) -> None:
         sd = self._sd
         try:
             self._streams.append(sd.RawInputStream(samplerate=PIPELINE_RATE, channels=1, dtype="int16",
@@ -98,7 +100,7 @@ class LocalAudio:
             stream.close()
 
     # ---- output -----------------------------------------------------------------------------
-    def _on_output(self, out, frames, _time, status) -> None:
+    def _on_output(self, out: Any, frames: int, _time: Any, status: Any) -> None:
         filled = 0
         with self._lock:
             while filled < frames and self._buffer:
@@ -135,7 +137,7 @@ class LocalAudio:
         return self._clock.idle_in()
 
 
-async def talk(engines, audio: LocalAudio) -> None:
+async def talk(engines: Any, audio: LocalAudio) -> None:
     from assistant.session import Session
 
     def show(event: dict) -> None:

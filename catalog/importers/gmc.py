@@ -14,7 +14,7 @@ from typing import Any
 from catalog.importers.csv_import import decode, read_table
 from catalog.importers.errors import BadRow
 from catalog.importers.pipeline import RawRow
-from catalog.importers.records import parse_price, FieldError
+from catalog.importers.records import FieldError, parse_price
 
 G_NS = "http://base.google.com/ns/1.0"
 SOURCE_FIELDS = {"id": "id", "variant.price": "price", "price": "price", "variant.sku": "id",

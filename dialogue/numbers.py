@@ -1,0 +1,110 @@
+"""Numbers as shoppers say them: "150", "1.299,90", "one hundred and fifty", "ciento cincuenta",
+"hundertfünfzig", "一百五十", "两千", "5千"."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+_CJK_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+               "七": 7, "八": 8, "九": 9}
+_CJK_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "萬": 10_000}
+CJK_NUMBER = re.compile(r"[0-9零〇一二两兩三四五六七八九十百千万萬]+(?:\.[0-9]+)?")
+DIGITS = re.compile(r"\d{1,3}(?:[ ,.]\d{3})+(?:[.,]\d{1,2})?(?![\d])|\d+(?:[.,]\d{1,2})?(?![\d])")
+
+
+def parse_digits(text: str) -> Decimal | None:
+    """"1,299.90", "1.299,90", "1 299", "49,99", "100" -> Decimal."""
+    text = text.strip()
+    if re.fullmatch(r"\d{1,3}(?:[ ,.]\d{3})+", text):  # thousands separators only
+        text = re.sub(r"[ ,.]", "", text)
+    elif re.fullmatch(r"\d{1,3}(?:[ ,.]\d{3})+[.,]\d{1,2}", text):
+        text = re.sub(r"[ ,.]", "", text[:-3]) + "." + text[-2:] if text[-3] in ",." else re.sub(r"[ ,.]", "", text)
+    else:
+        text = text.replace(",", ".")
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def parse_cjk(text: str) -> Decimal | None:
+    """"一百五十" -> 150, "两千" -> 2000, "5千" -> 5000, "1万" -> 10000, "十" -> 10."""
+    if not text:
+        return None
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return Decimal(text)
+    total, section, digit = 0, 0, None
+    for match in re.finditer(r"\d+(?:\.\d+)?|.", text):
+        token = match.group(0)
+        if token[0].isdigit():
+            digit = Decimal(token)
+        elif token in _CJK_DIGITS:
+            digit = _CJK_DIGITS[token] if digit is None else digit * 10 + _CJK_DIGITS[token]
+        elif token in _CJK_UNITS:
+            unit = _CJK_UNITS[token]
+            if unit == 10_000:
+                total = (total + section + (digit or 0)) * unit
+                section = 0
+            else:
+                section += (1 if digit is None else digit) * unit
+            digit = None
+        else:
+            return None
+    value = total + section + (digit or 0)
+    return Decimal(value)
+
+
+def words_value(tokens: list[str], vocabulary: dict[str, float], joiners: frozenset[str]) -> tuple[Decimal, int] | None:
+    """Read number words from the start of `tokens`; returns (value, tokens used) or None.
+
+    "one hundred and fifty" -> 150; "two thousand five hundred" -> 2500; "cinquante" -> 50; a word
+    vocabulary maps words to values, and compounds written as one word ("hundertfünfzig") are split.
+    """
+    total, current, used, seen = Decimal(0), Decimal(0), 0, False
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        parts = _split_compound(token, vocabulary)
+        if parts is None:
+            if seen and token in joiners and i + 1 < len(tokens) and _split_compound(tokens[i + 1], vocabulary):
+                i += 1
+                continue
+            break
+        for value in parts:
+            value = Decimal(str(value))
+            if value == 100:
+                current = (current or 1) * 100
+            elif value >= 1000:
+                total += (current or 1) * value
+                current = Decimal(0)
+            else:
+                current += value
+        seen = True
+        i += 1
+        used = i
+    if not seen:
+        return None
+    return total + current, used
+
+
+def _split_compound(token: str, vocabulary: dict[str, float]) -> list[float] | None:
+    if token in vocabulary:
+        return [vocabulary[token]]
+    if len(token) < 6:
+        return None
+    # German and Italian glue number words together: "hundertfünfzig", "centocinquanta", "fünfundzwanzig".
+    for cut in range(len(token) - 2, 2, -1):
+        head, tail = token[:cut], token[cut:]
+        if head in vocabulary:
+            rest = _split_compound(tail, vocabulary)
+            if rest is None and tail.startswith("und") and tail[3:] in vocabulary:
+                rest = [vocabulary[tail[3:]]]
+            if rest is not None:
+                # "fünfundzwanzig": units before tens are added, so the order does not matter.
+                return [vocabulary[head], *rest]
+    if "und" in token:
+        left, _, right = token.partition("und")
+        if left in vocabulary and right in vocabulary:
+            return [vocabulary[left], vocabulary[right]]
+    return None

@@ -1,0 +1,85 @@
+"""Shipping, returns, payment and warranty, for the shopper's destination country, from the policy store."""
+
+from __future__ import annotations
+
+from catalog.models import Policy, Product
+from dialogue.grounding import format_price
+from dialogue.replies import Reply
+from dialogue.turn import Turn
+
+
+def policy(turn: Turn) -> Reply:
+    topic = turn.intent.topic or turn.slots.topic
+    product = _product_meant(turn)
+    if topic == "warranty" and product is not None and product.warranty:
+        turn.say.add("product_warranty", [product], title=product.title, description=product.warranty)
+        return turn.reply([product])
+    if turn.slots.country:
+        turn.state.country = turn.slots.country
+    country = turn.state.country
+    found = turn.store.get_policy(topic, country) if topic else None
+    if found is None:
+        turn.say.add("policy_unknown")
+        return turn.reply([], resolved=False)
+    if country and found.country == "*" and country != "*":
+        turn.say.add("policy_other_country", country=turn.say.locale.country_name(country))
+    where = turn.say.locale.country_name(found.country) if found.country != "*" else \
+        turn.say.locale.country_name(country) if country else ""
+    carriers = _carriers(turn, found) if found.topic == "shipping" and turn.slots.aspect == "carrier" else []
+    if carriers and where:
+        turn.say.add("policy_carrier", country=where, items=turn.say.locale.join(carriers))
+    elif found.topic == "shipping" and found.days_max is not None and where:
+        _shipping(turn, found, where)
+    elif found.topic == "returns" and found.days_max is not None:
+        turn.say.add("policy_returns", days_max=found.days_max)
+        if found.fee is not None and found.fee > 0:
+            turn.say.add("policy_returns_fee", fee=_money(turn, found, found.fee))
+        elif found.fee is not None:
+            turn.say.add("policy_returns_free")
+    else:
+        # Payment methods, warranty terms: the shop's own words.
+        turn.say.add("policy_text", title=found.title, text=found.text)
+    return turn.reply([])
+
+
+def _product_meant(turn: Turn) -> Product | None:
+    """"Does it have a warranty?" is about the product in focus; "what's your warranty?" is the shop's."""
+    if turn.slots.pronoun and turn.state.focus is not None:
+        return turn.state.focus
+    if turn.slots.rest:
+        found = turn.find(turn.slots.rest)
+        return found.named
+    return None
+
+
+# Carriers shoppers ask about; the shop's own come from its orders.
+_KNOWN_CARRIERS = ("DHL Express", "DHL", "UPS", "FedEx", "USPS", "Royal Mail", "Evri", "Canada Post", "Correos Express",
+                   "Correos", "SEUR", "MRW", "Colissimo", "Chronopost", "La Poste", "DPD", "GLS", "Hermes", "PostNL",
+                   "BRT", "Poste Italiane", "CTT", "Australia Post", "Japan Post", "Yamato", "SF Express", "TNT",
+                   "InPost", "Deutsche Post", "Bpost")
+
+
+def _carriers(turn: Turn, found: Policy) -> list[str]:
+    """The delivery companies the policy names: "Which delivery operator do you use?"."""
+    names = [str(r[0]) for r in turn.store.execute("SELECT DISTINCT carrier FROM orders") if r[0]]
+    text = f"{found.title} {found.text}".lower()
+    named = [n for n in dict.fromkeys([*names, *_KNOWN_CARRIERS]) if n.lower() in text]
+    # "DHL Express" named: do not also say "DHL".
+    return [n for n in named if not any(n != m and n.lower() in m.lower() for m in named)]
+
+
+def _shipping(turn: Turn, found: Policy, where: str) -> None:
+    days = {"days_min": found.days_min if found.days_min is not None else found.days_max, "days_max": found.days_max}
+    if found.fee is not None and found.fee == 0:
+        turn.say.add("policy_shipping_free", country=where, **days)
+        return
+    if found.fee is not None:
+        turn.say.add("policy_shipping", country=where, fee=_money(turn, found, found.fee), **days)
+    else:
+        turn.say.add("policy_shipping_days", country=where, **days)
+    if found.free_over is not None:
+        turn.say.add("policy_free_over", free_over=_money(turn, found, found.free_over))
+
+
+def _money(turn: Turn, found: Policy, amount) -> str:  # noqa: ANN001 - Decimal
+    return format_price(amount, found.currency, turn.language)

@@ -1,0 +1,324 @@
+"""Products: do you have it, how much, is it in stock, what is it like, which is better."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from catalog.models import Product, Variant
+from catalog.query import SearchFilters
+from catalog.variants import match_variants
+from dialogue.grounding import format_price, format_rating, has_price_range
+from dialogue.references import has_color
+from dialogue.replies import Reply
+from dialogue.text import prepare
+from dialogue.turn import Turn
+
+_DESCRIPTION_CHARS = 240
+
+
+def _filters(turn: Turn) -> SearchFilters:
+    s = turn.slots
+    return SearchFilters(min_price=s.min_price, max_price=s.max_price, color=s.color, size=s.size,
+                         brand=s.brand, in_stock=s.in_stock)
+
+
+def _variant_words(turn: Turn) -> str:
+    return " ".join(v for v in (turn.slots.color, turn.slots.size) if v)
+
+
+_COLOR_OR_SIZE = {"color", "colour", "shade", "size"}
+
+
+def _options_said(turn: Turn, product: Product) -> list[Variant]:
+    """Variants whose other options the shopper named ("the four person one", "128 GB", "lavender scent")."""
+    digits = {w: str(int(v)) for w, v in turn.locale.number_words.items() if v == int(v)}
+    said = " " + " ".join(digits.get(w, w) for w in re.findall(r"[\w.]+", turn.slots.text)) + " "
+    chosen: dict[str, str] = {}
+    for name in {k for v in product.variants for k in v.options} - _COLOR_OR_SIZE:
+        for value in product.option_values(name):
+            spoken = " ".join(re.findall(r"[\w.]+", prepare(value, False)))
+            if spoken and f" {spoken} " in said:
+                chosen[name] = value
+    if not chosen:
+        return []
+    return [v for v in product.variants if all(v.options.get(k) == val for k, val in chosen.items())]
+
+
+def _present(turn: Turn, product: Product, named: bool = True) -> Reply:
+    """One product, as the answer to "do you have ...": with the colour/size asked, if any."""
+    if turn.slots.color or turn.slots.size or turn.slots.in_stock:
+        if named:  # "Do you have the X in red?" / "... in stock?" is a stock question
+            turn.intent = turn.stock_intent or turn.intent
+        return _availability(turn, product)
+    name = "product_have" if product.in_stock else "product_have_out_of_stock"
+    turn.say.add(name, [product], title=product.title, price=turn.price(product))
+    return turn.reply([product])
+
+
+def _list(turn: Turn, products: list[Product]) -> Reply:
+    items = turn.locale_items(products, with_price=True)
+    turn.say.add("product_list", products, count=len(products), items=items)
+    if turn.slots.color:
+        turn.state.color = turn.slots.color
+    if turn.slots.size:
+        turn.state.size = turn.slots.size
+    return turn.reply(products)
+
+
+def search(turn: Turn) -> Reply:
+    s = turn.slots
+    if s.refers_back or ((s.color or s.size) and not s.rest and (turn.state.shown or turn.state.focus)):
+        target = turn.target()
+        if isinstance(target, Reply):
+            return target
+        if isinstance(target, Product):
+            return _present(turn, target)
+    filters = _filters(turn)
+    if s.superlative and s.rest:
+        # "your towels from cheapest to most expensive", "the best rated kettles": a sorted list.
+        filters = replace(filters, sort=_SORTS[s.superlative])
+        ranked = turn.find(s.rest, filters)
+        if ranked.matches:
+            return _list(turn, _sorted(ranked.kind(), s.superlative))
+    if not s.rest and filters.is_empty:
+        if turn.intent.name == "search":
+            turn.say.add("not_found_generic")
+            return turn.reply([], resolved=False)
+        turn.say.add("fallback")
+        return turn.reply([], resolved=False)
+    found = turn.find(s.rest, filters)
+    if found.matches:
+        if found.named is not None and not (s.max_price or s.min_price):
+            return _present(turn, found.named)
+        choices = found.choices() if s.rest else found.products[:3]
+        if not choices:
+            choices = found.products[:3]
+        if len(choices) == 1:
+            return _present(turn, choices[0], named=False)
+        return _list(turn, choices)
+    if not filters.is_empty and s.rest:
+        unfiltered = turn.find(s.rest)
+        if unfiltered.matches:
+            return _none_within(turn, unfiltered.products)
+    return _not_carried(turn)
+
+
+_SORTS = {"cheapest": "price_asc", "priciest": "price_desc", "best_rated": "rating"}
+
+
+def _sorted(products: list[Product], superlative: str) -> list[Product]:
+    if superlative == "cheapest":
+        return sorted(products, key=lambda p: p.price)
+    if superlative == "priciest":
+        return sorted(products, key=lambda p: p.price, reverse=True)
+    return sorted(products, key=lambda p: (p.rating or 0, p.rating_count), reverse=True)
+
+
+def _none_within(turn: Turn, kind: list[Product]) -> Reply:
+    """Nothing of that kind fits the shopper's limits: say so, and name the closest real one."""
+    s = turn.slots
+    parts = []
+    if s.min_price is not None and s.max_price is not None:
+        parts.append(turn.say.text("filter_range", min_price=_money(turn, kind[0], s.min_price),
+                                   max_price=_money(turn, kind[0], s.max_price)))
+    elif s.max_price is not None:
+        parts.append(turn.say.text("filter_max", price=_money(turn, kind[0], s.max_price)))
+    elif s.min_price is not None:
+        parts.append(turn.say.text("filter_min", price=_money(turn, kind[0], s.min_price)))
+    if s.color:
+        parts.append(turn.say.text("filter_color", color=_color_word(turn)))
+    if s.size:
+        parts.append(turn.say.text("filter_size", size=s.size))
+    if s.brand:
+        parts.append(turn.say.text("filter_brand", brand=s.brand))
+    if s.in_stock:
+        parts.append(turn.say.text("filter_in_stock"))
+    described = " ".join(p for p in parts if p)
+    if s.max_price is not None:
+        closest = min(kind, key=lambda p: p.price)
+    elif s.min_price is not None:
+        closest = max(kind, key=lambda p: p.price)
+    elif s.color:
+        closest = next((p for p in kind if has_color(p, s.color)), kind[0])
+    else:
+        closest = kind[0]
+    turn.say.add("none_within_filters_closest", [closest], query=s.rest, filters=described, title=closest.title,
+                 price=turn.price(closest))
+    return turn.reply([closest], resolved=True)
+
+
+def _money(turn: Turn, like: Product, amount) -> str:  # noqa: ANN001 - Decimal
+    currency = turn.slots.currency or like.currency
+    return format_price(amount, currency, turn.language)
+
+
+def _color_word(turn: Turn, color: str | None = None) -> str:
+    """The colour as the shopper's language says it (the first word the language file has for it)."""
+    color = color or turn.slots.color
+    words = turn.say.locale.lexicon.get("colors", {}).get(color)
+    return (words[0] if isinstance(words, list) and words else color) or ""
+
+
+def _not_carried(turn: Turn) -> Reply:
+    s = turn.slots
+    if not s.rest:
+        turn.say.add("not_found_generic")
+    else:
+        turn.say.add("not_found", query=s.rest)
+    return turn.reply([], resolved=False)
+
+
+# ---- facts about one product -----------------------------------------------------------------------------
+def price(turn: Turn) -> Reply:
+    target = turn.target()
+    if isinstance(target, Reply):
+        return target
+    if isinstance(target, list):
+        return _list(turn, target)
+    product = target
+    said = _options_said(turn, product)
+    if said:
+        low = min(said, key=lambda v: v.price)
+        turn.say.add("variant_price", [product], title=product.title, variant=", ".join(low.options.values()),
+                     price=turn.price(product, low.price))
+        return turn.reply([product])
+    if turn.slots.color or turn.slots.size:
+        found = match_variants(product, size=turn.slots.size, color=turn.slots.color)
+        if found.variant_exists and found.price is not None:
+            turn.say.add("variant_price", [product], title=product.title, variant=_variant_words(turn),
+                         price=turn.price(product, found.price))
+            return turn.reply([product])
+    name = "product_price_from" if has_price_range(product) else "product_price"
+    turn.say.add(name, [product], title=product.title, price=turn.price(product))
+    return turn.reply([product])
+
+
+def stock(turn: Turn) -> Reply:
+    target = turn.single_target()
+    if isinstance(target, Reply):
+        return target
+    return _availability(turn, target)
+
+
+def _availability(turn: Turn, product: Product) -> Reply:
+    s = turn.slots
+    size, color = s.size, s.color
+    if (size or color or s.only_points) and product == turn.state.focus and not s.rest:
+        # A follow-up about the same product keeps the option it did not change ("and black, same size?").
+        size, color = size or turn.state.size, color or turn.state.color
+    if size or color:
+        turn.state.size, turn.state.color = size, color
+        found = match_variants(product, size=size, color=color)
+        variant = " ".join(x for x in (_color_word(turn, color), size) if x)
+        if not found.variant_exists:
+            options = product.option_values("color") if color and not size else product.option_values("size")
+            turn.say.add("variant_missing", [product], title=product.title, variant=variant,
+                         options=turn.say.locale.join(options or ["—"]))
+        elif found.in_stock:
+            turn.say.add("variant_in_stock", [product], title=product.title, variant=variant,
+                         stock=found.stock if found.stock_exact else "", price=turn.price(product, found.price))
+        else:
+            others = list(found.available_colors if color and not size else found.available_sizes or
+                          found.available_colors)
+            if others:
+                turn.say.add("variant_out_of_stock", [product], title=product.title, variant=variant,
+                             options=turn.say.locale.join(others))
+            else:
+                turn.say.add("variant_out_of_stock_all", [product], title=product.title, variant=variant)
+        return turn.reply([product])
+    if not product.in_stock:
+        turn.say.add("product_out_of_stock", [product], title=product.title)
+    elif all(v.stock_exact for v in product.variants):
+        turn.say.add("product_in_stock", [product], title=product.title, stock=product.total_stock,
+                     price=turn.price(product))
+    else:
+        turn.say.add("product_in_stock_no_count", [product], title=product.title, price=turn.price(product))
+    return turn.reply([product])
+
+
+def details(turn: Turn) -> Reply:
+    target = turn.single_target()
+    if isinstance(target, Reply):
+        return target
+    product = target
+    aspect = turn.slots.aspect
+    if aspect == "rating":
+        if product.rating is None:
+            turn.say.add("product_no_rating", [product], title=product.title)
+        else:
+            turn.say.add("product_rating", [product], title=product.title,
+                         rating=format_rating(product.rating, turn.language), rating_count=product.rating_count)
+    elif aspect in ("colors", "sizes") and product.option_values("color" if aspect == "colors" else "size"):
+        options = product.option_values("color" if aspect == "colors" else "size")
+        turn.say.add("product_colors" if aspect == "colors" else "product_sizes", [product], title=product.title,
+                     options=turn.say.locale.join(options))
+    elif aspect == "warranty" and product.warranty:
+        turn.say.add("product_warranty", [product], title=product.title, description=product.warranty)
+    else:
+        name = "product_price_from" if has_price_range(product) else "product_price"
+        turn.say.add(name, [product], title=product.title, price=turn.price(product))
+        turn.say.add("product_description", [product], title=product.title,
+                     description=_first_sentences(product.description))
+    return turn.reply([product])
+
+
+def _first_sentences(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= _DESCRIPTION_CHARS:
+        return text
+    cut = text[:_DESCRIPTION_CHARS].rfind(". ")
+    return text[:cut + 1] if cut > 40 else text[:_DESCRIPTION_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def compare(turn: Turn) -> Reply:
+    if turn.slots.superlative and len(turn.state.shown) > 1:
+        # "which one is the best rated?": the answer is one product, with the fact that makes it so.
+        target = turn.single_target()
+        if isinstance(target, Reply):
+            return target
+        if turn.slots.superlative == "best_rated" and target.rating is not None:
+            turn.say.add("product_rating", [target], title=target.title,
+                         rating=format_rating(target.rating, turn.language), rating_count=target.rating_count)
+        else:
+            turn.say.add("product_price", [target], title=target.title, price=turn.price(target))
+        return turn.reply([target])
+    products = _compared(turn)
+    if isinstance(products, Reply):
+        return products
+    first, second = products[0], products[1]
+    turn.say.add("compare", [first, second], title=first.title, price=turn.price(first), other_title=second.title,
+                 other_price=turn.price(second))
+    if first.price == second.price:
+        turn.say.add("compare_same_price")
+    else:
+        cheaper = min(products[:2], key=lambda p: p.price)
+        turn.say.add("compare_cheaper", [cheaper], title=cheaper.title)
+    rated = [p for p in products[:2] if p.rating is not None]
+    if len(rated) == 2 and rated[0].rating != rated[1].rating:
+        better = max(rated, key=lambda p: p.rating or 0)
+        turn.say.add("compare_rated", [better], title=better.title,
+                     rating=format_rating(better.rating or 0, turn.language))
+    return turn.reply([first, second])
+
+
+def _compared(turn: Turn) -> list[Product] | Reply:
+    s = turn.slots
+    if s.rest:
+        # "compare the X and the Y": each side on its own.
+        joiner = str(turn.locale.lexicon.get("and", "and"))
+        sides = [part.strip() for part in s.rest.replace(f" {joiner} ", "|").split("|") if part.strip()]
+        named = []
+        for side in sides if len(sides) > 1 else []:
+            found = turn.find(side)
+            if found.matches:
+                named.append(found.matches[0].product)
+        if len(named) >= 2:
+            return named[:2]
+        found = turn.find(s.rest)
+        if len(found.products) >= 2 and not turn.state.shown:
+            return found.products[:2]
+    shown = list(turn.state.shown)
+    if len(shown) >= 2:
+        return shown[:2]
+    return turn.ask_product()

@@ -1,0 +1,385 @@
+"""What a shopper's words ask for, beyond the intent: price limits, colour, size, brand, quantities, an order
+id, a country, a policy topic, references to what was shown ("the second one", "the cheaper one", "it"), and
+the words left over that name a product. Words that became a filter are not searched as words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from catalog.countries import normalize_country, normalize_topic
+from catalog.order_ids import normalize_order_id
+from dialogue.locale import Locale
+from dialogue.numbers import CJK_NUMBER, DIGITS, parse_cjk, parse_digits, words_value
+from dialogue.text import Span, blank, matcher, prepare, words
+from dialogue.vocabulary import CatalogVocabulary
+
+_GAP = 14  # characters allowed between a cue and its number ("under the 100", "less than $100")
+_ID_SHAPE = re.compile(r"(?<![\w])[a-z]{1,3}-?\d{3,}(?![\w])|(?<![\d.,])\d{4,}(?![\d.,])")
+_MAX_TEXT = 2000
+_DIMENSIONS = re.compile(r"(\d+)\s*(?:x|by|×|\*|por|par|per|mal|乘)\s*(\d+)")  # a transcript longer than this is cut: nobody says more in one turn
+
+
+@dataclass(frozen=True)
+class Slots:
+    text: str  # the transcript as matched (normalized)
+    rest: str = ""  # the words that name a product, once filters, references and grammar are gone
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    currency: str | None = None
+    color: str | None = None  # as the catalog or the canonical English name says it
+    size: str | None = None
+    brand: str | None = None
+    in_stock: bool = False
+    quantity: int | None = None
+    ordinal: int | None = None  # 1-based; -1 is "the last one"
+    superlative: str | None = None  # cheapest | priciest | best_rated
+    pronoun: bool = False
+    reference_word: bool = False  # "one", "uno", "那件": points back at something shown
+    order_id: str = ""
+    country: str | None = None
+    topic: str | None = None
+    aspect: str | None = None  # what a details question is about: material, rating, colors, sizes, warranty
+    frustrated: bool = False
+    greeting: bool = False
+
+    @property
+    def has_filters(self) -> bool:
+        return any(v is not None for v in (self.min_price, self.max_price, self.color, self.size, self.brand)) \
+            or self.in_stock
+
+    @property
+    def only_points(self) -> bool:
+        """"Is it in stock?", "the second one": pointing back and naming nothing ("headphones that are ...")."""
+        return self.refers_back and not self.rest
+
+    @property
+    def refers_back(self) -> bool:
+        return self.ordinal is not None or self.superlative is not None or self.pronoun or self.reference_word
+
+
+class SlotReader:
+    """Reads slots with one language's words and the catalog's own names."""
+
+    def __init__(self, locale: Locale, vocabulary: CatalogVocabulary):
+        self.locale = locale
+        self.vocabulary = vocabulary
+        self.unspaced = locale.unspaced
+
+    def read(self, transcript: str, expecting_order_id: bool = False) -> Slots:
+        """`expecting_order_id`: the assistant just asked for one, so bare spoken digits are an id."""
+        text = prepare(transcript[:_MAX_TEXT], self.unspaced)
+        used: list[Span] = []
+        found: dict = {}
+
+        def take(key: str, spans: list[Span]) -> list[Span]:
+            used.extend(spans)
+            return spans
+
+        prices = self._prices(text)
+        for span, kind, value in prices:
+            used.extend(span.parts)
+            if kind == "max":
+                found["max_price"] = value
+            elif kind == "min":
+                found["min_price"] = value
+            elif kind == "range":
+                found["min_price"], found["max_price"] = value
+            elif kind == "around":
+                found["min_price"], found["max_price"] = (value * Decimal("0.75")).quantize(Decimal(1)), \
+                    (value * Decimal("1.25")).quantize(Decimal(1))
+            elif kind == "currency":
+                found["currency"] = value
+        for span, kind, _ in prices:
+            if kind != "currency" and "currency" not in found:
+                currency = self._currency_near(text, span)
+                if currency:
+                    found["currency"] = currency
+
+        found["superlative"] = self._lookup(text, "superlatives", used)
+        ordinal = self._ordinal(text, used)
+        if ordinal is not None:
+            found["ordinal"] = ordinal
+        found["color"] = self._color(text, used)
+        found["size"] = self._size(text, used)
+        brand = self._catalog_phrase(text, self.vocabulary.brands, used, keep_words=True)
+        found["brand"] = brand
+        found["in_stock"] = bool(take("in_stock", self.locale.find("in_stock", text)))
+        found["frustrated"] = self.locale.phrases("frustration").contains(text)
+        found["topic"] = self._topic(text)
+        found["aspect"] = self._lookup(text, "aspects", [])
+        found["country"] = self._country(text, used)
+        found["order_id"] = self._order_id(transcript, text, expecting_order_id)
+        found["greeting"] = self.locale.phrases("greetings").contains(text)
+        found["pronoun"] = bool(take("pronouns", self.locale.find("pronouns", blank(text, used))))
+        found["reference_word"] = bool(take("ref", self.locale.find("reference_words", blank(text, used))))
+        quantity = self._quantity(blank(text, used))
+        if quantity is not None:
+            found["quantity"] = quantity
+        rest = self._rest(blank(text, used))
+        return Slots(text=text, rest=rest, **{k: v for k, v in found.items() if v is not None})
+
+    # ---- prices --------------------------------------------------------------------------------------
+    def _numbers(self, text: str) -> list[tuple[Span, Decimal]]:
+        out: list[tuple[Span, Decimal]] = []
+        taken = [False] * len(text)
+        for m in DIGITS.finditer(text):
+            value = parse_digits(m.group(0))
+            if value is not None:
+                out.append((Span(m.start(), m.end(), m.group(0)), value))
+                taken[m.start():m.end()] = [True] * (m.end() - m.start())
+        if self.unspaced:
+            for m in CJK_NUMBER.finditer(text):
+                if any(taken[m.start():m.end()]):
+                    continue
+                value = parse_cjk(m.group(0))
+                if value is not None and value > 0:
+                    out.append((Span(m.start(), m.end(), m.group(0)), value))
+            return sorted(out, key=lambda item: item[0].start)
+        vocabulary = self.locale.number_words
+        joiners = frozenset(self.locale.words("number_joiners"))
+        tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[\w']+", text)]
+        i = 0
+        while i < len(tokens):
+            if taken[tokens[i][0]]:
+                i += 1
+                continue
+            read = words_value([t[2] for t in tokens[i:i + 8]], vocabulary, joiners)
+            if read is None or read[1] == 0:
+                i += 1
+                continue
+            value, count = read
+            start, end = tokens[i][0], tokens[i + count - 1][1]
+            out.append((Span(start, end, text[start:end]), value))
+            i += count
+        return sorted(out, key=lambda item: item[0].start)
+
+    def _prices(self, text: str) -> list[tuple[Span, str, object]]:
+        """(span, kind, value) for every number that is a price: next to a currency or a price cue."""
+        numbers = self._numbers(text)
+        currencies = self.locale.phrases("currencies").find(text)
+        cues = {kind: self.locale.find(f"price.{kind}", text)
+                for kind in ("max", "min", "around", "range", "max_after", "min_after", "around_after")}
+        joiners = matcher(tuple(self.locale.words("price.range_joiners") or ()), self.unspaced)
+        out: list[tuple[Span, str, object]] = []
+        skip: set[int] = set()
+        for index, (span, value) in enumerate(numbers):
+            if index in skip:
+                continue
+            currency_span = _adjacent(currencies, span, text)
+            before = _cue_before(cues, ("range", "max", "min", "around"), span, text)
+            after_anchor = currency_span if currency_span and currency_span.start >= span.end else span
+            after = _cue_after(cues, ("max_after", "min_after", "around_after"), after_anchor, text)
+            # A range: "between 50 and 100", "50 to 100 euros", "from 50 to 100", "50到100元".
+            if index + 1 < len(numbers):
+                nxt_span, nxt_value = numbers[index + 1]
+                between = text[span.end:nxt_span.start]
+                between_wo_currency = between
+                for c in currencies:
+                    if span.end <= c.start and c.end <= nxt_span.start:
+                        between_wo_currency = between_wo_currency.replace(text[c.start:c.end], " ")
+                if between_wo_currency.strip() and joiners.find(between_wo_currency) \
+                        and len(between_wo_currency.strip()) <= 4 and nxt_value > value \
+                        and (before and before[0] in ("range", "min") or _adjacent(currencies, nxt_span, text)
+                             or currency_span):
+                    end_currency = _adjacent(currencies, nxt_span, text)
+                    parts = [span, nxt_span] + ([before[1]] if before else []) + \
+                        ([currency_span] if currency_span else []) + ([end_currency] if end_currency else [])
+                    out.append((_cover(parts, text), "range", (value, nxt_value)))
+                    skip.add(index + 1)
+                    continue
+            # "about the last one" is no price: a number without a currency needs digits or a real amount.
+            if currency_span is None and not span.phrase[:1].isdigit() and value < 10:
+                continue
+            kind = None
+            if before and before[0] != "range":
+                kind = before[0]
+            elif after:
+                kind = after[0].removesuffix("_after")
+            elif currency_span is not None:
+                kind = "exact"
+            if kind is None:
+                continue
+            parts = [span] + ([currency_span] if currency_span else []) + ([before[1]] if before else []) + \
+                ([after[1]] if after else [])
+            out.append((_cover(parts, text), "around" if kind == "exact" else kind, value))
+        return out
+
+    def _currency_near(self, text: str, span: Span) -> str | None:
+        table = self.locale.table("currencies")
+        for c in self.locale.phrases("currencies").find(text):
+            if span.start - 2 <= c.start <= span.end + 2 or span.start <= c.start <= span.end:
+                return table.get(c.phrase)
+        return None
+
+    # ---- words ----------------------------------------------------------------------------------------
+    def _lookup(self, text: str, key: str, used: list[Span]) -> str | None:
+        """The first phrase of a table that the text says; every phrase of it found is used up."""
+        table = {prepare(k, self.unspaced): v for k, v in self.locale.table(key).items()}
+        spans = matcher(tuple(table), self.unspaced).find(blank(text, used))
+        if not spans:
+            return None
+        used.extend(spans)
+        return table.get(spans[0].phrase)
+
+    def _ordinal(self, text: str, used: list[Span]) -> int | None:
+        table = {prepare(k, self.unspaced): int(v) for k, v in self.locale.values("ordinals").items()}
+        spans = matcher(tuple(table), self.unspaced).find(blank(text, used))
+        if not spans:
+            return None
+        used.append(spans[0])
+        return table[spans[0].phrase]
+
+    def _catalog_phrase(self, text: str, names: dict[str, str], used: list[Span], keep_words: bool = False) -> str | None:
+        if not names:
+            return None
+        table = {prepare(k, self.unspaced): v for k, v in names.items()}
+        spans = matcher(tuple(table), self.unspaced).find(blank(text, used))
+        if not spans:
+            return None
+        if not keep_words:
+            used.append(spans[0])
+        return table[spans[0].phrase]
+
+    def _color(self, text: str, used: list[Span]) -> str | None:
+        # The catalog's own colour names first ("Sky Blue"), then the language's colour words ("roja").
+        own = self._catalog_phrase(text, self.vocabulary.colors, used)
+        if own:
+            return own
+        return self._lookup(text, "colors", used)
+
+    def _size(self, text: str, used: list[Span]) -> str | None:
+        # Catalog sizes: "160x230" said as "160 by 230"; words ("King") unless the language uses them as grammar.
+        grammar = {prepare(w, self.unspaced) for w in self.locale.words("stop_words")}
+        sized = {k: v for k, v in self.vocabulary.sizes.items() if any(c.isdigit() for c in k) or k not in grammar}
+        for m in _DIMENSIONS.finditer(blank(text, used)):
+            own = sized.get(f"{m.group(1)}x{m.group(2)}")
+            if own:
+                used.append(Span(m.start(), m.end(), m.group(0)))
+                return own
+        own = self._catalog_phrase(text, sized, used)
+        if own:
+            return own
+        for cue in self.locale.find("size_words", blank(text, used)):
+            near = text[max(0, cue.start - 12):cue.end + 12]
+            word = self._catalog_phrase(near, self.vocabulary.sizes, [])
+            if word:
+                used.append(cue)
+                return word
+        # "size 9", "talla M", "taille 38", "M码"
+        sizes = {prepare(k, self.unspaced): v for k, v in self.locale.table("sizes").items()}
+        for cue in self.locale.find("size_words", blank(text, used)):
+            following = text[cue.end:]
+            named = matcher(tuple(sizes), self.unspaced).find(following[:24])
+            if named and not following[:named[0].start].strip():
+                used.append(Span(cue.start, cue.end + named[0].end, ""))
+                return sizes[named[0].phrase]
+            after = re.match(r"\s*([a-z0-9][a-z0-9.,/]{0,5})\b", following)
+            if after and after.group(1) not in self.locale.words("stop_words"):
+                used.append(Span(cue.start, cue.end + after.end(), ""))
+                word = after.group(1)
+                number = self.locale.number_words.get(word)
+                return str(int(number)) if number is not None and number == int(number) else word.upper()
+            before = re.search(r"([a-z0-9]{1,4})\s*$", text[:cue.start])
+            if self.unspaced and before:
+                used.append(Span(cue.start - len(before.group(0)), cue.end, ""))
+                return before.group(1).upper()
+        return self._lookup(text, "sizes", used)
+
+    def _topic(self, text: str) -> str | None:
+        table = {prepare(k, self.unspaced): v for k, v in self.locale.table("topics").items()}
+        spans = matcher(tuple(table), self.unspaced).find(text)
+        if spans:
+            return table[spans[0].phrase]
+        return None
+
+    def _country(self, text: str, used: list[Span]) -> str | None:
+        table = {prepare(k, self.unspaced): v for k, v in self.locale.table("countries").items()}
+        spans = matcher(tuple(table), self.unspaced).find(text)
+        if spans:
+            used.append(spans[0])
+            return table[spans[0].phrase]
+        # Names in other languages that the catalog knows ("Deutschland" in an English sentence).
+        for word in words(text):
+            if len(word) > 3:
+                code = normalize_country(word)
+                if code and len(word) > 2:
+                    return code
+        return None
+
+    def _order_id(self, transcript: str, text: str, expected: bool) -> str:
+        has_order_word = expected or self.locale.phrases("order_words").contains(text)
+        if not has_order_word and not _ID_SHAPE.search(text):
+            return ""
+        digits_said = {w: str(int(v)) for w, v in self.locale.number_words.items() if v == int(v) and 0 <= v <= 9}
+        kept = _without_words(transcript, self.locale.words("stop_words"), set(digits_said))
+        spoken = " ".join(digits_said.get(prepare(w, self.unspaced).strip("¿?¡!.,"), w) for w in kept.split())
+        candidate = normalize_order_id(spoken)
+        # An id has digits; three at least, or a letter prefix ("A1017", "C2003").
+        digits = sum(c.isdigit() for c in candidate)
+        return candidate if digits >= 3 else ""
+
+    def _quantity(self, text: str) -> int | None:
+        for _, value in self._numbers(text):
+            if value == value.to_integral_value() and 1 <= value <= 99:
+                return int(value)
+        return None
+
+    def _rest(self, text: str) -> str:
+        drop = self.locale.phrases("stop_words", "greetings", "fillers", "pronouns", "reference_words",
+                                   "currencies", "price.max", "price.min", "price.around", "price.range",
+                                   "size_words", "order_words")
+        text = blank(text, drop.find(text))
+        if self.unspaced:
+            return " ".join(text.split())
+        numbers = self.locale.number_words
+        return " ".join(w for w in words(text) if (not w.isdigit() or len(w) > 2) and w not in numbers and len(w) > 1)
+
+
+def _without_words(transcript: str, stop_words: tuple[str, ...], keep: set[str]) -> str:
+    """Order ids are read from the words that are not grammar ("is it A1017?" -> "A1017")."""
+    stop = {s.lower() for s in stop_words} - {"a", "o"} - keep
+    return " ".join(w for w in transcript.split() if w.lower().strip("¿?¡!.,") not in stop)
+
+
+def _adjacent(spans: list[Span], span: Span, text: str) -> Span | None:
+    for s in spans:
+        if 0 <= s.start - span.end <= 2 and not text[span.end:s.start].strip():
+            return s
+        if 0 <= span.start - s.end <= 2 and not text[s.end:span.start].strip():
+            return s
+    return None
+
+
+def _cue_before(cues: dict[str, list[Span]], kinds: tuple[str, ...], span: Span, text: str) -> tuple[str, Span] | None:
+    best: tuple[str, Span] | None = None
+    for kind in kinds:
+        for cue in cues.get(kind, []):
+            close = cue.end <= span.start and span.start - cue.end <= _GAP
+            if close and (best is None or cue.end > best[1].end):
+                best = (kind, cue)
+    return best
+
+
+def _cue_after(cues: dict[str, list[Span]], kinds: tuple[str, ...], span: Span, text: str) -> tuple[str, Span] | None:
+    for kind in kinds:
+        for cue in cues.get(kind, []):
+            if cue.start >= span.end and cue.start - span.end <= 3:
+                return kind, cue
+    return None
+
+
+@dataclass(frozen=True)
+class _Covered(Span):
+    parts: tuple[Span, ...] = ()
+
+
+def _cover(spans: list[Span], text: str) -> _Covered:
+    """The whole price phrase, and the pieces it is made of (only those are taken from the text)."""
+    start, end = min(s.start for s in spans), max(s.end for s in spans)
+    return _Covered(start, end, text[start:end], tuple(spans))
+
+
+def topic_of(word: str) -> str | None:
+    return normalize_topic(word)

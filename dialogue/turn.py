@@ -1,0 +1,112 @@
+"""Everything one turn's skills need: the shopper's words and slots, the state copy it may change, the
+reply being built, and the catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from catalog.models import Product
+from catalog.query import SearchFilters
+from catalog.store import CatalogStore
+from dialogue.finder import Found, ProductFinder
+from dialogue.grounding import format_price
+from dialogue.intents import Intent
+from dialogue.locale import Locale
+from dialogue.references import resolve
+from dialogue.replies import Phrases, Reply
+from dialogue.slots import Slots
+from dialogue.state import ConversationState, OpenQuestion
+
+
+@dataclass
+class Turn:
+    text: str
+    locale: Locale  # the language the shopper is understood in
+    say: Phrases  # the reply, in the language it is spoken in
+    slots: Slots
+    state: ConversationState
+    intent: Intent
+    store: CatalogStore
+    finder: ProductFinder
+    session_id: str = "conversation"
+    catalog_language: str = "en"
+
+    @property
+    def language(self) -> str:
+        return self.say.locale.code
+
+    def price(self, product: Product, amount=None) -> str:  # noqa: ANN001 - Decimal
+        return format_price(product.price if amount is None else amount, product.currency, self.language)
+
+    def reply(self, products: list[Product] | None = None, *, resolved: bool = True) -> Reply:
+        return self.say.reply(self.intent.name, products, resolved=resolved)
+
+    stock_intent: Intent | None = None  # for a search that turns out to ask about stock
+
+    @property
+    def speaks_catalog_language(self) -> bool:
+        return self.locale.code == self.catalog_language
+
+    def find(self, query: str, filters: SearchFilters | None = None) -> Found:
+        return self.finder.find(query, filters, self.speaks_catalog_language)
+
+    # ---- which product ---------------------------------------------------------------------------------
+    def target(self) -> Product | list[Product] | Reply:
+        """The one product the turn is about; several when the words name a kind; or a question back."""
+        resolution = resolve(self.slots, self.state, self.finder)
+        if resolution is not None:
+            if resolution.product is not None:
+                return resolution.product
+            if resolution.ambiguous:
+                return self.ask_which(list(resolution.ambiguous))
+            if resolution.no_match:
+                return self.ask_which(list(resolution.no_match), no_match=True)
+            return self.ask_product()
+        if self.slots.rest:
+            found = self.find(self.slots.rest)
+            if found.named is not None:
+                return found.named
+            choices = found.choices()
+            if len(choices) == 1:
+                return choices[0]
+            if choices:
+                return choices
+            return self.not_found()
+        if self.state.focus is not None:
+            return self.state.focus
+        if len(self.state.shown) == 1:
+            return self.state.shown[0]
+        if self.state.shown:
+            return self.ask_which(list(self.state.shown))
+        return self.ask_product()
+
+    def single_target(self) -> Product | Reply:
+        found = self.target()
+        if isinstance(found, list):
+            return self.ask_which(found)
+        return found
+
+    # ---- questions back ----------------------------------------------------------------------------------
+    def ask_which(self, choices: list[Product], no_match: bool = False) -> Reply:
+        items = self.locale_items(choices)
+        self.say.add("clarify_no_match" if no_match else "clarify_which", choices, items=items)
+        self.state.open_question = OpenQuestion("product", self.intent.name, tuple(choices),
+                                                quantity=self.slots.quantity)
+        return self.reply(choices, resolved=not no_match)
+
+    def ask_product(self) -> Reply:
+        self.say.add("ask_product")
+        self.state.open_question = OpenQuestion("product", self.intent.name)
+        return self.reply([], resolved=False)
+
+    def not_found(self) -> Reply:
+        spoken = self.slots.rest
+        self.say.add("not_found" if spoken else "not_found_generic", query=spoken)
+        return self.reply([], resolved=False)
+
+    def locale_items(self, products: list[Product], with_price: bool = False) -> str:
+        if with_price:
+            items = [self.say.text("product_list_item", title=p.title, price=self.price(p)) for p in products]
+        else:
+            items = [p.title for p in products]
+        return self.say.locale.join(items)

@@ -1,0 +1,208 @@
+"""The conversation brain on the demo catalog: memory of what was shown, filters from words, policies,
+orders, cart, handoff rules, grounding, languages. Real SQLite store; no speech models needed."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from catalog.store import CatalogStore
+from dialogue.grounding import format_price
+from dialogue.manager import DialogueManager
+from dialogue.settings import DialogueSettings, HandoffRules
+from dialogue.state import ConversationState
+
+
+@pytest.fixture(scope="module")
+def store():
+    return CatalogStore.open_demo()
+
+
+@pytest.fixture(scope="module")
+def dialogue(store):
+    return DialogueManager(store)
+
+
+def converse(dialogue, lines, language="en", state=None):
+    replies = []
+    for line in lines:
+        reply = dialogue.respond_now(line, language, state)
+        state = reply.state
+        replies.append(reply)
+    return replies
+
+
+def test_ordinals_and_superlatives_pick_from_the_list_just_spoken(dialogue):
+    listed, second = converse(dialogue, ["Do you have running shoes?", "How much is the second one?"])
+    assert len(listed.products) >= 3
+    assert second.products == [listed.products[1]]
+    assert format_price(listed.products[1].price, "USD", "en") in second.text
+    listed, cheapest = converse(dialogue, ["Do you have running shoes?", "Which is the cheapest one?"])
+    assert cheapest.products == [min(listed.products, key=lambda p: p.price)]
+    listed, last = converse(dialogue, ["Do you have running shoes?", "Tell me about the last one"])
+    assert last.products == [listed.products[-1]]
+
+
+def test_a_pronoun_after_a_list_asks_which_one_naming_the_choices(dialogue):
+    listed, which, answered = converse(dialogue, ["Do you have running shoes?", "Is it in stock?", "the first one"])
+    assert "?" in which.text and all(p.title in which.text for p in listed.products)
+    assert answered.intent == "stock" and answered.products == [listed.products[0]]  # the question was answered
+
+
+def test_a_colour_reference_matching_nothing_shown_asks_back_with_the_choices(dialogue):
+    listed, red = converse(dialogue, ["Do you have running shoes?", "I want the purple one"])
+    assert "?" in red.text and red.products == listed.products
+    assert all(p.title in red.text for p in listed.products)
+
+
+@pytest.fixture(scope="module")
+def kettles():
+    """A small shop whose kettles differ by colour, so "the red one" names exactly one."""
+    from catalog.models import Product, Variant
+
+    def kettle(pid, title, price, colours, rating):
+        variants = tuple(Variant(f"{pid}-{c}", {"color": c}, Decimal(price), 5) for c in colours)
+        return Product(pid, title, Decimal(price), "EUR", brand=title.split()[0], category="Kitchen",
+                       description=f"An electric kettle. {title}.", tags=("kettle", "electric kettle"),
+                       rating=rating, rating_count=10, variants=variants)
+
+    store = CatalogStore.open(":memory:")
+    store.upsert_products([kettle("k-steel", "Nordhaus Steel Kettle", "39.90", ["Silver", "Black"], 4.1),
+                           kettle("k-retro", "Brava Retro Kettle", "54.00", ["Red", "Cream"], 4.7),
+                           kettle("k-glass", "Lumo Glass Kettle", "29.50", ["Clear"], 3.9)])
+    return DialogueManager(store)
+
+
+@pytest.mark.parametrize("language, lines", [
+    ("en", ["Do you have kettles?", "I'll take the red one"]),
+    ("en", ["Do you have electric kettles?", "how much is the red one?"]),
+])
+def test_a_colour_reference_picks_the_product_that_has_it(kettles, language, lines):
+    listed, picked = converse(kettles, lines, language)
+    assert {p.id for p in listed.products} == {"k-steel", "k-retro", "k-glass"}
+    assert [p.id for p in picked.products] == ["k-retro"], picked.text
+
+
+def test_superlatives_read_the_catalog_facts(kettles):
+    listed, cheap, best = converse(kettles, ["Do you have kettles?", "the cheapest one", "which one is best rated?"])
+    assert cheap.products[0].id == "k-glass" and "29.50" in cheap.text.replace("€", "")
+    assert [p.id for p in best.products] == ["k-retro"]
+
+
+def test_spoken_price_caps_are_filters(dialogue):
+    for line in ["Do you have sneakers under 100 dollars?", "I need running shoes for less than a hundred and twenty dollars",
+                 "any headphones below $80?"]:
+        reply = dialogue.respond_now(line, "en")
+        cap = Decimal(re.search(r"(\d+)", line.replace("a hundred and twenty", "120")).group(1))
+        assert all(p.price <= cap for p in reply.products), (line, reply.text)
+    nothing = dialogue.respond_now("Do you have running shoes under 20 dollars?", "en")
+    assert "no running shoes" in nothing.text.lower() and nothing.products  # says so, names the closest real one
+    assert all(p.price > 20 for p in nothing.products)
+
+
+def test_not_carried_is_an_honest_no(dialogue):
+    for line in ["Do you sell the PlayStation 5?", "Do you have a grand piano?", "do you sell car tyres?"]:
+        reply = dialogue.respond_now(line, "en")
+        assert reply.products == [] and not reply.text.lower().startswith("yes"), reply.text
+
+
+def test_policies_per_destination_country_and_the_country_is_remembered(dialogue, store):
+    germany, returns = converse(dialogue, ["How long does shipping to Germany take?", "And what about returns?"])
+    policy = store.get_policy("shipping", "DE")
+    assert f"{policy.days_min} to {policy.days_max}" in germany.text and "Germany" in germany.text
+    assert format_price(policy.fee, "USD", "en") in germany.text
+    back = store.get_policy("returns", "DE")
+    assert str(back.days_max) in returns.text and format_price(back.fee, "USD", "en") in returns.text
+
+
+def test_delivery_operator_is_a_shipping_question_not_a_handoff(dialogue):
+    reply = dialogue.respond_now("Which delivery operator do you use?", "en")
+    assert not reply.handoff and reply.intent == "policy"
+
+
+def test_order_status_from_spoken_digits_and_asked_for_when_missing(dialogue, store):
+    order = store.get_order("A1017")
+    reply = dialogue.respond_now("Where is my order A one oh one seven?", "en")
+    assert reply.intent == "order_status" and "A1017" in reply.text and order.carrier in reply.text
+    ask, answer = converse(dialogue, ["Where is my package?", "It's A 1 0 1 7"])
+    assert "order number" in ask.text and "A1017" in answer.text
+    unknown = dialogue.respond_now("What's the status of order Z9999?", "en")
+    assert "couldn't find" in unknown.text and "Z9999" in unknown.text
+
+
+def test_cart_changes_only_when_the_reply_is_committed(dialogue, store):
+    start = ConversationState()
+    mat = dialogue.respond_now("Do you have the FlowFit yoga mat?", "en", start)
+    added = dialogue.respond_now("Add two of them to my cart, in lavender", "en", mat.state)
+    assert mat.state.cart == {} and start.cart == {}  # speculation: the state passed in is never changed
+    assert added.state.cart_items == 2, added.text
+    product = mat.products[0]
+    variant = next(v for v in product.variants if v.options.get("color") == "Lavender")
+    assert format_price(variant.price * 2, "USD", "en") in added.text
+    view = dialogue.respond_now("What's in my cart?", "en", added.state)
+    assert product.title in view.text and view.state.cart_items == 2
+    removed = dialogue.respond_now("Remove it from my cart", "en", view.state)
+    assert removed.state.cart_items == 0 and "empty" in removed.text
+
+
+def test_cart_asks_for_the_missing_option_and_takes_the_answer(dialogue):
+    shoes, ask, size, colour = converse(dialogue, ["Do you have the TrailRunner Running Shoes?", "Add it to my cart",
+                                                   "size 9 please", "blue"])
+    assert "size" in ask.text.lower() and ask.state.cart_items == 0
+    assert "colour" in size.text.lower() and size.state.cart_items == 0  # both options are needed
+    assert colour.intent == "cart_add" and colour.state.cart_items == 1, colour.text
+    line = next(iter(colour.state.cart))
+    assert line == next(v.sku for v in shoes.products[0].variants if v.options == {"size": "9", "color": "Blue"})
+
+
+def test_stop_says_nothing(dialogue):
+    for line in ["Wait, stop.", "Stop.", "hold on"]:
+        reply = dialogue.respond_now(line, "en")
+        assert reply.intent == "stop" and reply.text == "", line
+
+
+def test_compare_names_the_cheaper_and_the_better_rated(dialogue):
+    listed, compared = converse(dialogue, ["Do you have running shoes?", "Compare the first two"])
+    first, second = listed.products[:2]
+    assert first.title in compared.text and second.title in compared.text
+    cheaper = min((first, second), key=lambda p: p.price)
+    assert f"{cheaper.title} is the cheaper one" in compared.text
+
+
+def test_handoff_rules_from_config(store):
+    rules = DialogueManager(store, DialogueSettings(handoff=HandoffRules(unresolved_turns=2, frustration_turns=1)))
+    one, two = converse(rules, ["Do you have a grand piano?", "Do you have a grand piano?"])
+    assert not one.handoff and two.handoff and two.handoff_reason.startswith("unresolved"), two.text
+    different = converse(rules, ["Do you have a grand piano?", "Do you sell the PlayStation 5?"])
+    assert not different[1].handoff  # two different needs, each answered honestly
+    angry = rules.respond_now("This is useless, you don't understand", "en")
+    assert angry.handoff and angry.handoff_reason == "frustration"
+    pricey = DialogueManager(store, DialogueSettings(handoff=HandoffRules(cart_value_above=Decimal("50"))))
+    mat = pricey.respond_now("Do you have the FlowFit yoga mat?", "en")
+    cart = pricey.respond_now("add two to my cart in lavender", "en", mat.state)
+    assert cart.handoff and cart.handoff_reason.startswith("rule: cart value")
+
+
+def test_operator_intents_and_replies_come_from_config(store):
+    settings = DialogueSettings(
+        intents=[{"name": "opening_hours", "action": "reply", "patterns": {"en": [r"\bopen\b", r"\bhours\b"]}}],
+        replies={"opening_hours": {"en": "Our phone line is staffed on weekdays."}})
+    reply = DialogueManager(store, settings).respond_now("When are you open?", "en")
+    assert reply.intent == "opening_hours" and reply.text == "Our phone line is staffed on weekdays."
+
+
+def test_a_reply_stating_a_number_no_tool_supplied_is_replaced(store):
+    manager = DialogueManager(store)
+    manager.locales["en"].replies["product_price"] = "The {title} costs {price}, down from 999."
+    reply = manager.respond_now("How much is the FlowFit yoga mat?", "en")
+    assert "999" not in reply.text and reply.text == manager.locales["en"].replies["safe"]
+    assert manager.grounding_violations == 1
+
+
+def test_a_language_without_replies_answers_in_the_default_and_says_so_once(dialogue):
+    first, second = converse(dialogue, ["안녕하세요", "감사합니다"], language="ko")
+    notice = dialogue.locales["en"].replies["language_fallback"]
+    assert first.language == "en" and first.text.startswith(notice)
+    assert second.language == "en" and notice not in second.text
