@@ -26,6 +26,7 @@ class HandoffRecord:
     transcript: tuple[TranscriptLine, ...]
     products: tuple[str, ...]  # product ids discussed, most recent last
     caller: dict[str, str] = field(default_factory=dict)  # e.g. the call's sid and custom parameters
+    cart: tuple[dict[str, object], ...] = ()  # sku, product id and quantity of each cart line
     created_at: float = field(default_factory=time.time)
 
     @classmethod

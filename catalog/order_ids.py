@@ -76,8 +76,8 @@ def normalize_order_id(text: str) -> str:
             out.append(_LETTERS[tok])
         elif tok in _FILLER:
             pass
-        elif len(tok) == 1 and tok.isalpha():
-            out.append(tok.upper() * repeat)
+        elif len(tok) == 1 and tok.isalpha() and _starts_id(tokens, i + 1):
+            out.append(tok.upper() * repeat)  # a lone letter only counts right before the id's digits
         elif tok.isalnum() and any(c.isdigit() for c in tok):
             out.append(tok.upper())
         elif re.fullmatch(r"[a-z]{1,3}", tok) and nxt and (nxt.isdigit() or nxt in _DIGITS):
@@ -94,4 +94,17 @@ def _near_digit(tokens: list[str], i: int) -> bool:
             t = tokens[j]
             if t.isdigit() or (t in _DIGITS and t not in ("o", "um", "un", "une", "una")) or t in _TEENS:
                 return True
+    return False
+
+
+def _starts_id(tokens: list[str], i: int) -> bool:
+    """Digits (or more spelled letters, then digits) come next: "A 1 0 1 7", "a b 1 2"."""
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.isdigit() or tok in _DIGITS or tok in _TEENS or tok in _TENS or tok in _REPEAT or \
+                (tok.isalnum() and any(c.isdigit() for c in tok)):
+            return True
+        if not (len(tok) == 1 and tok.isalpha()) and tok not in _LETTERS:
+            return False
+        i += 1
     return False

@@ -161,6 +161,13 @@ class CatalogStore:
         with self._lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM products").fetchone()[0])
 
+    def main_currency(self) -> str:
+        """The currency most products are priced in ("USD" for an empty store)."""
+        with self._lock:
+            row = self._conn.execute("SELECT currency, COUNT(*) AS n FROM products GROUP BY currency "
+                                     "ORDER BY n DESC LIMIT 1").fetchone()
+        return str(row[0]) if row and row[0] else "USD"
+
     def get_product(self, product_id: str) -> Product | None:
         found = self.get_products([product_id])
         return found[0] if found else None

@@ -10,6 +10,7 @@ import time
 from catalog.store import CatalogStore
 from dialogue import handoff_rules
 from dialogue.finder import ProductFinder
+from dialogue.glossary import Glossary, builtin_glossaries
 from dialogue.grounding import ungrounded_numbers
 from dialogue.intents import Intent, IntentRouter, build_intents
 from dialogue.locale import Locale, base_language, build_locale, builtin_locales, merge
@@ -18,7 +19,7 @@ from dialogue.settings import DialogueSettings, builtin_intents
 from dialogue.skills import SKILLS
 from dialogue.slots import SlotReader, Slots
 from dialogue.state import ConversationState
-from dialogue.text import normalize
+from dialogue.text import UNSPACED, normalize
 from dialogue.turn import Turn
 from dialogue.vocabulary import CatalogVocabulary
 
@@ -40,6 +41,8 @@ class DialogueManager:
                                                  self.locales), embedder, self.settings.example_similarity)
         self.finder = ProductFinder(store, self.settings.match_threshold, self.settings.semantic_margin)
         self.vocabulary = CatalogVocabulary.of(store)
+        self.catalog_language = base_language(self.settings.language.default)
+        self.glossary = Glossary(builtin_glossaries(), self.catalog_language, UNSPACED)
         self._readers: dict[str, SlotReader] = {}
         self.grounding_violations = 0
 
@@ -65,9 +68,10 @@ class DialogueManager:
             state.language_notice_given = True
         question = state.open_question
         slots = self._reader(understood).read(transcript, question is not None and question.kind == "order_id")
-        intent = self._intent(transcript, understood.code, slots, state)
+        intent, inferred = self._intent(transcript, understood.code, slots, state)
         turn = Turn(transcript, understood, say, slots, state, intent, self.store, self.finder, session_id,
-                    base_language(self.settings.language.default), self.router.by_name.get("stock"))
+                    catalog_language=self.catalog_language, stock_intent=self.router.by_name.get("stock"),
+                    glossary=self.glossary, known_words=self.vocabulary.words, inferred=inferred)
         if intent.action != "handoff" and state.open_question is not None and intent.name != "stop":
             state.open_question = None if intent.name not in _ANSWERS.get(state.open_question.kind, ()) \
                 and intent.name != state.open_question.intent else state.open_question
@@ -103,19 +107,19 @@ class DialogueManager:
             reader = self._readers[locale.code] = SlotReader(locale, self.vocabulary)
         return reader
 
-    def _intent(self, transcript: str, language: str, slots: Slots, state: ConversationState) -> Intent:
+    def _intent(self, transcript: str, language: str, slots: Slots, state: ConversationState) -> tuple[Intent, bool]:
         found = self.router.match(transcript, language)
         said = normalize(transcript)
         search = self.router.by_name.get("search")
         if found is not None and found.intent.name == "stock" and slots.in_stock and not slots.only_points \
                 and search is not None and self.router.says(search, said, language):
-            return search  # "any headphones under 100 that are in stock?": a search with a filter
+            return search, False  # "any headphones under 100 that are in stock?": a search with a filter
         if (found is None or found.intent.name == "search") and slots.order_id and \
                 self._reader(self.locales.get(language, self.default)).locale.phrases("order_words").contains(slots.text):
-            return self.router.by_name.get("order_status", _FALLBACK)
+            return self.router.by_name.get("order_status", _FALLBACK), True
         if found is None and state.last_intent in _GOES_ON and state.last_intent in self.router.by_name and \
                 self.locales.get(language, self.default).phrases("continuations").find(slots.text[:12]):
-            return self.router.by_name[state.last_intent]  # "and two of the power banks"
+            return self.router.by_name[state.last_intent], False  # "and two of the power banks"
         question = state.open_question
         if question is not None and (found is None or found.intent.name in _ANSWERS.get(question.kind, ())):
             # An answer to the assistant's question: "the second one", "A1017", "blue".
@@ -123,18 +127,18 @@ class DialogueManager:
                 (question.kind == "product" and (slots.refers_back or slots.color or slots.size or slots.rest)) or \
                 (question.kind == "option" and (slots.size or slots.color))
             if answers and question.intent in self.router.by_name:
-                return self.router.by_name[question.intent]
+                return self.router.by_name[question.intent], False
         if found is not None:
-            return found.intent
+            return found.intent, False
         if slots.order_id and not slots.rest:
-            return self.router.by_name.get("order_status", _FALLBACK)
+            return self.router.by_name.get("order_status", _FALLBACK), True
         if (slots.color or slots.size) and not slots.rest and (state.focus or state.shown):
-            return self.router.by_name.get("stock", _FALLBACK)  # "and in black?"
+            return self.router.by_name.get("stock", _FALLBACK), True  # "and in black?"
         if slots.topic and (not slots.refers_back or state.last_intent == "policy"):
-            return self.router.by_name.get("policy", _FALLBACK)  # "is it free if I spend enough?"
+            return self.router.by_name.get("policy", _FALLBACK), True  # "is it free if I spend enough?"
         if slots.rest or slots.has_filters or (slots.refers_back and (state.shown or state.focus)):
-            return self.router.by_name.get("search", _FALLBACK)
-        return _FALLBACK
+            return self.router.by_name.get("search", _FALLBACK), True
+        return _FALLBACK, True
 
     def _act(self, turn: Turn) -> Reply:
         if turn.intent is _FALLBACK:

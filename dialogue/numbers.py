@@ -34,15 +34,17 @@ def parse_cjk(text: str) -> Decimal | None:
         return None
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return Decimal(text)
-    total, section, digit = 0, 0, None
+    total, section, digit, last_unit = 0, 0, None, 0
     for match in re.finditer(r"\d+(?:\.\d+)?|.", text):
         token = match.group(0)
         if token[0].isdigit():
             digit = Decimal(token)
         elif token in _CJK_DIGITS:
+            if digit is not None:
+                last_unit = 0  # "一九" is a digit string, no shorthand
             digit = _CJK_DIGITS[token] if digit is None else digit * 10 + _CJK_DIGITS[token]
         elif token in _CJK_UNITS:
-            unit = _CJK_UNITS[token]
+            unit = last_unit = _CJK_UNITS[token]
             if unit == 10_000:
                 total = (total + section + (digit or 0)) * unit
                 section = 0
@@ -51,6 +53,9 @@ def parse_cjk(text: str) -> Decimal | None:
             digit = None
         else:
             return None
+    if digit is not None and last_unit in (100, 1000, 10_000):
+        # Spoken shorthand: "一百五" is 150 and "两千五" 2500 (the digit counts in the next unit down).
+        digit = digit * last_unit // 10
     value = total + section + (digit or 0)
     return Decimal(value)
 
@@ -61,16 +66,19 @@ def words_value(tokens: list[str], vocabulary: dict[str, float], joiners: frozen
     "one hundred and fifty" -> 150; "two thousand five hundred" -> 2500; "cinquante" -> 50; a word
     vocabulary maps words to values, and compounds written as one word ("hundertfünfzig") are split.
     """
-    total, current, used, seen = Decimal(0), Decimal(0), 0, False
+    total, current, used, seen, last = Decimal(0), Decimal(0), 0, False, 0.0
     i = 0
     while i < len(tokens):
         token = tokens[i]
         parts = _split_compound(token, vocabulary)
         if parts is None:
-            if seen and token in joiners and i + 1 < len(tokens) and _split_compound(tokens[i + 1], vocabulary):
+            following = words_value(tokens[i + 1:i + 6], vocabulary, joiners) if i + 1 < len(tokens) else None
+            # "treinta y cinco", "hundred and fifty" join; "cincuenta y cien", "cent et deux cents" are two numbers.
+            if seen and token in joiners and following and following[0] < last:
                 i += 1
                 continue
             break
+        last = min(parts)
         for value in parts:
             value = Decimal(str(value))
             if value == 100:
@@ -91,6 +99,14 @@ def words_value(tokens: list[str], vocabulary: dict[str, float], joiners: frozen
 def _split_compound(token: str, vocabulary: dict[str, float]) -> list[float] | None:
     if token in vocabulary:
         return [vocabulary[token]]
+    if "-" in token:  # "quatre-vingt-dix": the longest known head, then the rest ("quatre-vingt" + "dix")
+        parts = token.split("-")
+        for cut in range(len(parts), 0, -1):
+            head = "-".join(parts[:cut])
+            if head in vocabulary:
+                tail = _split_compound("-".join(parts[cut:]), vocabulary) if cut < len(parts) else []
+                return None if tail is None else [vocabulary[head], *tail]
+        return None
     if len(token) < 6:
         return None
     # German and Italian glue number words together: "hundertfünfzig", "centocinquanta", "fünfundzwanzig".

@@ -12,7 +12,7 @@ from catalog.countries import normalize_country, normalize_topic
 from catalog.order_ids import normalize_order_id
 from dialogue.locale import Locale
 from dialogue.numbers import CJK_NUMBER, DIGITS, parse_cjk, parse_digits, words_value
-from dialogue.text import Span, blank, matcher, prepare, words
+from dialogue.text import Span, blank, matcher, normalize, prepare, words
 from dialogue.vocabulary import CatalogVocabulary
 
 _GAP = 14  # characters allowed between a cue and its number ("under the 100", "less than $100")
@@ -70,6 +70,7 @@ class SlotReader:
     def read(self, transcript: str, expecting_order_id: bool = False) -> Slots:
         """`expecting_order_id`: the assistant just asked for one, so bare spoken digits are an id."""
         text = prepare(transcript[:_MAX_TEXT], self.unspaced)
+        accented = normalize(transcript[:_MAX_TEXT])  # same length: folding maps letter to letter
         used: list[Span] = []
         found: dict = {}
 
@@ -117,29 +118,27 @@ class SlotReader:
         quantity = self._quantity(blank(text, used))
         if quantity is not None:
             found["quantity"] = quantity
-        rest = self._rest(blank(text, used))
+        rest = self._rest(blank(text, used), blank(accented, used) if len(accented) == len(text) else None)
         return Slots(text=text, rest=rest, **{k: v for k, v in found.items() if v is not None})
 
     # ---- prices --------------------------------------------------------------------------------------
     def _numbers(self, text: str) -> list[tuple[Span, Decimal]]:
         out: list[tuple[Span, Decimal]] = []
         taken = [False] * len(text)
+        if self.unspaced:
+            for m in CJK_NUMBER.finditer(text):
+                value = parse_cjk(m.group(0))
+                if value is not None and value > 0:
+                    out.append((Span(m.start(), m.end(), m.group(0)), value))
+            return out
         for m in DIGITS.finditer(text):
             value = parse_digits(m.group(0))
             if value is not None:
                 out.append((Span(m.start(), m.end(), m.group(0)), value))
                 taken[m.start():m.end()] = [True] * (m.end() - m.start())
-        if self.unspaced:
-            for m in CJK_NUMBER.finditer(text):
-                if any(taken[m.start():m.end()]):
-                    continue
-                value = parse_cjk(m.group(0))
-                if value is not None and value > 0:
-                    out.append((Span(m.start(), m.end(), m.group(0)), value))
-            return sorted(out, key=lambda item: item[0].start)
         vocabulary = self.locale.number_words
         joiners = frozenset(self.locale.words("number_joiners"))
-        tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[\w']+", text)]
+        tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[\w']+(?:-[\w']+)*", text)]
         i = 0
         while i < len(tokens):
             if taken[tokens[i][0]]:
@@ -281,10 +280,12 @@ class SlotReader:
                 word = after.group(1)
                 number = self.locale.number_words.get(word)
                 return str(int(number)) if number is not None and number == int(number) else word.upper()
-            before = re.search(r"([a-z0-9]{1,4})\s*$", text[:cue.start])
-            if self.unspaced and before:
+            before = re.search(r"([a-z0-9]{1,4}|[零一二两三四五六七八九十]{1,3})\s*$", text[:cue.start])
+            if self.unspaced and before:  # "M码", "42码", "十号"
                 used.append(Span(cue.start - len(before.group(0)), cue.end, ""))
-                return before.group(1).upper()
+                said = before.group(1)
+                number = parse_cjk(said) if not said.isascii() else None
+                return str(number) if number is not None else said.upper()
         return self._lookup(text, "sizes", used)
 
     def _topic(self, text: str) -> str | None:
@@ -313,6 +314,10 @@ class SlotReader:
         if not has_order_word and not _ID_SHAPE.search(text):
             return ""
         digits_said = {w: str(int(v)) for w, v in self.locale.number_words.items() if v == int(v) and 0 <= v <= 9}
+        if self.unspaced:
+            # No spaces to split on: grammar of two characters or more goes ("一下" is not a digit).
+            grammar = [w for w in self.locale.words("stop_words") if len(w) > 1]
+            transcript = blank(text, matcher(tuple(grammar), True).find(text))
         kept = _without_words(transcript, self.locale.words("stop_words"), set(digits_said))
         spoken = " ".join(digits_said.get(prepare(w, self.unspaced).strip("¿?¡!.,"), w) for w in kept.split())
         candidate = normalize_order_id(spoken)
@@ -326,15 +331,19 @@ class SlotReader:
                 return int(value)
         return None
 
-    def _rest(self, text: str) -> str:
+    def _rest(self, text: str, accented: str | None) -> str:
+        """The words left to name a product, with their accents (the embedding reads "campaña", not "campana")."""
         drop = self.locale.phrases("stop_words", "greetings", "fillers", "pronouns", "reference_words",
                                    "currencies", "price.max", "price.min", "price.around", "price.range",
                                    "size_words", "order_words")
-        text = blank(text, drop.find(text))
+        grammar = drop.find(text)
+        text = blank(accented if accented is not None else text, grammar)
         if self.unspaced:
             return " ".join(text.split())
         numbers = self.locale.number_words
-        return " ".join(w for w in words(text) if (not w.isdigit() or len(w) > 2) and w not in numbers and len(w) > 1)
+        joiners = frozenset(self.locale.words("number_joiners"))
+        return " ".join(w for w in words(text) if (not w.isdigit() or len(w) > 2) and len(w) > 1
+                        and prepare(w, False) not in numbers and not words_value([prepare(w, False)], numbers, joiners))
 
 
 def _without_words(transcript: str, stop_words: tuple[str, ...], keep: set[str]) -> str:

@@ -38,6 +38,7 @@ class ConversationState:
     language_notice_given: bool = False
     discussed: tuple[str, ...] = ()  # product ids, oldest first, for the handoff record
     last_intent: str = ""  # "and two of the power banks" goes on with it
+    last_search: str = ""  # what the shopper last looked for ("and under 150?" searches it again)
 
     def copy(self) -> ConversationState:
         # Products are frozen: a shallow copy with a fresh cart is a full copy.

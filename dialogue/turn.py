@@ -9,6 +9,7 @@ from catalog.models import Product
 from catalog.query import SearchFilters
 from catalog.store import CatalogStore
 from dialogue.finder import Found, ProductFinder
+from dialogue.glossary import Glossary
 from dialogue.grounding import format_price
 from dialogue.intents import Intent
 from dialogue.locale import Locale
@@ -42,13 +43,34 @@ class Turn:
         return self.say.reply(self.intent.name, products, resolved=resolved)
 
     stock_intent: Intent | None = None  # for a search that turns out to ask about stock
+    glossary: Glossary | None = None
+    inferred: bool = False  # no pattern or example named the intent: it was read from the slots
+    known_words: frozenset[str] = frozenset()
+
+    @property
+    def catalog_currency(self) -> str:
+        product = self.state.focus or (self.state.shown[0] if self.state.shown else None)
+        return product.currency if product else self.store.main_currency()
 
     @property
     def speaks_catalog_language(self) -> bool:
         return self.locale.code == self.catalog_language
 
     def find(self, query: str, filters: SearchFilters | None = None) -> Found:
-        return self.finder.find(query, filters, self.speaks_catalog_language)
+        """Products the words name: the shopper's own words first when they speak the catalog's language,
+        then the glossary's translation of their product words, then meaning alone."""
+        if self.speaks_catalog_language:
+            found = self.finder.find(query, filters, same_language=True)
+            if found.matches:
+                return found
+        if self.glossary is not None and query:
+            for translated in self.glossary.queries(self.slots.text, query, self.locale.code, self.known_words):
+                found = self.finder.find(translated, filters, same_language=True)
+                if found.matches:
+                    return found
+        if self.speaks_catalog_language:
+            return Found()
+        return self.finder.find(query, filters, same_language=False)
 
     # ---- which product ---------------------------------------------------------------------------------
     def target(self) -> Product | list[Product] | Reply:
@@ -103,6 +125,12 @@ class Turn:
         spoken = self.slots.rest
         self.say.add("not_found" if spoken else "not_found_generic", query=spoken)
         return self.reply([], resolved=False)
+
+    def color_word(self, color: str | None = None) -> str:
+        """A colour as the reply's language says it (the first word its language file has for it)."""
+        color = color or self.slots.color
+        said = self.say.locale.lexicon.get("colors", {}).get(color)
+        return (said[0] if isinstance(said, list) and said else color) or ""
 
     def locale_items(self, products: list[Product], with_price: bool = False) -> str:
         if with_price:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from catalog.store import CatalogStore
-from dialogue.text import normalize
+from dialogue.text import normalize, prepare, words
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,8 @@ class CatalogVocabulary:
     colors: dict[str, str]  # spoken form -> colour as stored
     sizes: dict[str, str]  # spoken form -> size as stored (only sizes that are words: "king", "500 ml")
     categories: dict[str, str]
+    words: frozenset[str] = frozenset()  # every word of every title and brand, folded
+
 
     @classmethod
     def of(cls, store: CatalogStore) -> CatalogVocabulary:
@@ -26,17 +28,19 @@ class CatalogVocabulary:
         colors = distinct("SELECT DISTINCT color FROM variants")
         sizes = distinct("SELECT DISTINCT size FROM variants")
         categories = distinct("SELECT DISTINCT category FROM products")
+        titles = [str(r[0]) + " " + str(r[1] or "") for r in store.execute("SELECT title, brand FROM products")]
         return cls(
             brands={normalize(b): b for b in brands if len(b) >= 3},
             colors={normalize(c): c for c in colors if len(c) >= 3},
             # "S", "9" or "42" alone are ordinary words or numbers; only say-able sizes are matched bare.
             sizes=_sizes(sizes),
             categories={normalize(c): c for c in categories},
+            words=frozenset(w for t in titles for w in words(prepare(t, False))),
         )
 
     @classmethod
     def empty(cls) -> CatalogVocabulary:
-        return cls({}, {}, {}, {})
+        return cls({}, {}, {}, {}, frozenset())
 
 
 _UNIT = re.compile(r"(?<=\d)\s*(cm|mm|m|ml|l|in|inch|inches|\")$")

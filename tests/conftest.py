@@ -12,7 +12,6 @@ import soundfile as sf
 
 from assistant.config import AssistantConfig
 
-
 _MODEL_FIXTURES = {"engines", "live_server", "english_voice", "say"}
 
 

@@ -105,3 +105,59 @@ def test_talk_without_an_audio_device_says_what_to_install():
     result = voice_assistant("talk", timeout=300)
     assert result.returncode == 1
     assert "sounddevice" in result.stderr or "PortAudio" in result.stderr or "audio device" in result.stderr
+
+
+@pytest.mark.parametrize("text, where, message", [
+    ("dialogue:\n  language: " + "[" * 500 + "]" * 500 + "\n", ":2:", "nested more than"),
+    ("a: &a [x, x]\n" + "".join(f"b{i}: [*a, *a]\n" for i in range(80)), ":", "aliases"),
+    ("catalog:\n  path: /no/such/folder/shop.db\n", ":2:", "does not exist"),
+    ("dialogue:\n  intents:\n    - name: slow\n      action: reply\n      patterns: {en: ['(a+)+$']}\n", ":5:",
+     "can take forever"),
+    ("dialogue:\n  intents:\n    - name: big\n      action: reply\n      patterns: {en: ['a{100000}']}\n", ":5:",
+     "repeat count"),
+    ("dialogue:\n  replies:\n    greeting: {en: 'Free shipping over 50 dollars!'}\n", ":2:", "a number of its own"),
+])
+def test_config_check_refuses_bombs_and_broken_paths_with_a_line_and_no_traceback(tmp_path, text, where, message):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    result = voice_assistant("config", "check", str(bad))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{bad}{where}" in result.stderr and message in result.stderr, result.stderr
+
+
+def test_chat_json_answers_each_line_and_reports_bad_lines():
+    lines = [
+        {"text": "Do you have running shoes?", "language": "en"},
+        {"text": "How much is the second one?", "language": "en"},
+        "this is not json",
+        ["not", "an", "object"],
+        {"text": "¿Cuánto cuesta el FlowFit Yoga Mat?", "language": "es"},
+    ]
+    stdin = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
+    result = subprocess.run([sys.executable, "-m", "assistant.cli", "chat", "--json"], input=stdin,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 5
+    listed, second, bad_json, bad_shape, spanish = out
+    assert listed["intent"] == "search" and len(listed["products"]) >= 2
+    assert second["products"][0]["id"] == listed["products"][1]["id"]  # one conversation: "the second one"
+    assert "$" in second["reply"] and set(second) >= {"reply", "language", "intent", "products", "handoff", "latency_ms"}
+    assert "error" in bad_json and "error" in bad_shape
+    assert spanish["language"] == "es" and "33,99" in spanish["reply"]
+
+
+def test_eval_dialogue_scores_a_cases_file(tmp_path):
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "catalog: demo\ncases:\n"
+        "  - {id: en-price, language: en, category: price_stock, turns: [{say: 'How much is the FlowFit yoga mat?',"
+        " expect: {intent: price, must: ['33.99'], language: en}}]}\n"
+        "  - {id: en-wrong, language: en, category: search, turns: [{say: 'Do you have a grand piano?',"
+        " expect: {products: [flowfit-yoga-mat]}}]}\n")
+    result = voice_assistant("eval", "dialogue", str(cases), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)[str(cases)]
+    assert report["cases"] == 2 and report["success"] == 0.5 and report["grounding_violations"] == 0
+    assert list(report["failures"]) == ["en-wrong"]
+    assert report["by_category"]["price_stock"]["success"] == 1.0

@@ -95,7 +95,7 @@ def test_spanish_speech_is_answered_in_spanish_by_the_fallback_voice(engines):
     assert len(turns) == 1
     turn = turns[0]
     assert turn.language == "es"
-    assert turn.reply == engines.config.dialogue.replies["fallback"]["es"]  # never an English reply
+    assert turn.reply == engines.dialogue.locales["es"].replies["fallback"]  # never an English reply
     assert turn.tts_audio_s > 1.0
 
 

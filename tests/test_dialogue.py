@@ -122,7 +122,7 @@ def test_asking_for_a_person_hands_off_in_the_shoppers_language(dialogue, text, 
     reply = dialogue.respond_now(text, language)
     assert reply.handoff and reply.intent == "handoff"
     assert reply.language == language
-    assert reply.text == dialogue.settings.replies["handoff"][language]
+    assert reply.text == dialogue.locales[language].replies["handoff"]
 
 
 def test_product_questions_are_not_handoffs(dialogue):

@@ -98,8 +98,9 @@ def test_spoken_price_caps_are_filters(dialogue):
         cap = Decimal(re.search(r"(\d+)", line.replace("a hundred and twenty", "120")).group(1))
         assert all(p.price <= cap for p in reply.products), (line, reply.text)
     nothing = dialogue.respond_now("Do you have running shoes under 20 dollars?", "en")
-    assert "no running shoes" in nothing.text.lower() and nothing.products  # says so, names the closest real one
-    assert all(p.price > 20 for p in nothing.products)
+    assert "no running shoes under $20" in nothing.text.lower() and nothing.products == []  # never one over the cap
+    cheaper = dialogue.respond_now("And under 120?", "en", nothing.state)  # the same search, a new limit
+    assert cheaper.products and all(p.price <= 120 and "Running Shoes" in p.title for p in cheaper.products)
 
 
 def test_not_carried_is_an_honest_no(dialogue):

@@ -72,10 +72,12 @@ class Conversations:
             self.metrics.errors.labels(channel, event.get("code", "error")).inc()
         elif kind == "handoff":
             self.metrics.handoffs.labels(channel, event["reason"]).inc()
-            products = [product for turn in session.turns for product in turn.products]
+            state = session.dialogue_state
+            products = [*state.discussed, *(product for turn in session.turns for product in turn.products)]
+            cart = tuple({"sku": sku, "product_id": pid, "quantity": qty} for sku, (pid, qty) in state.cart.items())
             self.desk.add(HandoffRecord.from_history(
                 session.history, products, session=transport.session_id, channel=channel, reason=event["reason"],
-                language=event["language"], caller=dict(getattr(transport, "call", {}))))
+                language=event["language"], caller=dict(getattr(transport, "call", {})), cart=cart))
 
 
 def _why_talk_ended(talker: asyncio.Task) -> str:

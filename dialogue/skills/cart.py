@@ -61,7 +61,7 @@ def add(turn: Turn) -> Reply:
 def _cannot_add(turn: Turn, product: Product, err: ToolError, quantity: int, size: str | None,
                 color: str | None) -> Reply:
     facts = err.facts
-    variant = " ".join(x for x in (color, size) if x)
+    variant = " ".join(x for x in (turn.color_word(color) if color else None, size) if x)
     missing = [name.removesuffix("_options") for name in facts if name.endswith("_options")]
     if missing:
         option = missing[0]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from decimal import Decimal
 
 from catalog.models import Product, Variant
 from catalog.query import SearchFilters
 from catalog.variants import match_variants
 from dialogue.grounding import format_price, format_rating, has_price_range
-from dialogue.references import has_color
 from dialogue.replies import Reply
 from dialogue.text import prepare
 from dialogue.turn import Turn
@@ -57,6 +57,8 @@ def _present(turn: Turn, product: Product, named: bool = True) -> Reply:
 
 
 def _list(turn: Turn, products: list[Product]) -> Reply:
+    if turn.slots.superlative:
+        products = _sorted(products, turn.slots.superlative)  # "sorted by price, low to high"
     items = turn.locale_items(products, with_price=True)
     turn.say.add("product_list", products, count=len(products), items=items)
     if turn.slots.color:
@@ -75,32 +77,36 @@ def search(turn: Turn) -> Reply:
         if isinstance(target, Product):
             return _present(turn, target)
     filters = _filters(turn)
-    if s.superlative and s.rest:
+    query = s.rest or (turn.state.last_search if not filters.is_empty else "")
+    if s.superlative and query:
         # "your towels from cheapest to most expensive", "the best rated kettles": a sorted list.
         filters = replace(filters, sort=_SORTS[s.superlative])
-        ranked = turn.find(s.rest, filters)
+        ranked = turn.find(query, filters)
         if ranked.matches:
             return _list(turn, _sorted(ranked.kind(), s.superlative))
-    if not s.rest and filters.is_empty:
+    if not query and filters.is_empty:
         if turn.intent.name == "search":
             turn.say.add("not_found_generic")
             return turn.reply([], resolved=False)
         turn.say.add("fallback")
         return turn.reply([], resolved=False)
-    found = turn.find(s.rest, filters)
+    turn.state.last_search = query
+    found = turn.find(query, filters)
     if found.matches:
         if found.named is not None and not (s.max_price or s.min_price):
             return _present(turn, found.named)
-        choices = found.choices() if s.rest else found.products[:3]
+        choices = found.choices() if query else found.products[:3]
         if not choices:
             choices = found.products[:3]
         if len(choices) == 1:
             return _present(turn, choices[0], named=False)
         return _list(turn, choices)
-    if not filters.is_empty and s.rest:
-        unfiltered = turn.find(s.rest)
+    if not filters.is_empty and query:
+        unfiltered = turn.find(query)
         if unfiltered.matches:
-            return _none_within(turn, unfiltered.products)
+            return _none_within(turn, query)
+    if turn.inferred and turn.state.focus is not None and filters.is_empty:
+        return details(turn, turn.state.focus)  # "能保冷多长时间？": a question about the product in focus
     return _not_carried(turn)
 
 
@@ -115,19 +121,19 @@ def _sorted(products: list[Product], superlative: str) -> list[Product]:
     return sorted(products, key=lambda p: (p.rating or 0, p.rating_count), reverse=True)
 
 
-def _none_within(turn: Turn, kind: list[Product]) -> Reply:
-    """Nothing of that kind fits the shopper's limits: say so, and name the closest real one."""
+def _none_within(turn: Turn, query: str) -> Reply:
+    """Nothing of that kind fits the shopper's limits: say so."""
     s = turn.slots
     parts = []
     if s.min_price is not None and s.max_price is not None:
-        parts.append(turn.say.text("filter_range", min_price=_money(turn, kind[0], s.min_price),
-                                   max_price=_money(turn, kind[0], s.max_price)))
+        parts.append(turn.say.text("filter_range", min_price=_money(turn, s.min_price),
+                                   max_price=_money(turn, s.max_price)))
     elif s.max_price is not None:
-        parts.append(turn.say.text("filter_max", price=_money(turn, kind[0], s.max_price)))
+        parts.append(turn.say.text("filter_max", price=_money(turn, s.max_price)))
     elif s.min_price is not None:
-        parts.append(turn.say.text("filter_min", price=_money(turn, kind[0], s.min_price)))
+        parts.append(turn.say.text("filter_min", price=_money(turn, s.min_price)))
     if s.color:
-        parts.append(turn.say.text("filter_color", color=_color_word(turn)))
+        parts.append(turn.say.text("filter_color", color=turn.color_word()))
     if s.size:
         parts.append(turn.say.text("filter_size", size=s.size))
     if s.brand:
@@ -135,29 +141,14 @@ def _none_within(turn: Turn, kind: list[Product]) -> Reply:
     if s.in_stock:
         parts.append(turn.say.text("filter_in_stock"))
     described = " ".join(p for p in parts if p)
-    if s.max_price is not None:
-        closest = min(kind, key=lambda p: p.price)
-    elif s.min_price is not None:
-        closest = max(kind, key=lambda p: p.price)
-    elif s.color:
-        closest = next((p for p in kind if has_color(p, s.color)), kind[0])
-    else:
-        closest = kind[0]
-    turn.say.add("none_within_filters_closest", [closest], query=s.rest, filters=described, title=closest.title,
-                 price=turn.price(closest))
-    return turn.reply([closest], resolved=True)
+    # Nothing named: the shopper asked for a limit, and an offer outside it is not an answer.
+    turn.say.add("none_within_filters", query=query, filters=described)
+    return turn.reply([], resolved=True)
 
 
-def _money(turn: Turn, like: Product, amount) -> str:  # noqa: ANN001 - Decimal
-    currency = turn.slots.currency or like.currency
+def _money(turn: Turn, amount: Decimal) -> str:
+    currency = turn.slots.currency or turn.catalog_currency
     return format_price(amount, currency, turn.language)
-
-
-def _color_word(turn: Turn, color: str | None = None) -> str:
-    """The colour as the shopper's language says it (the first word the language file has for it)."""
-    color = color or turn.slots.color
-    words = turn.say.locale.lexicon.get("colors", {}).get(color)
-    return (words[0] if isinstance(words, list) and words else color) or ""
 
 
 def _not_carried(turn: Turn) -> Reply:
@@ -210,7 +201,7 @@ def _availability(turn: Turn, product: Product) -> Reply:
     if size or color:
         turn.state.size, turn.state.color = size, color
         found = match_variants(product, size=size, color=color)
-        variant = " ".join(x for x in (_color_word(turn, color), size) if x)
+        variant = " ".join(x for x in (turn.color_word(color), size) if x)
         if not found.variant_exists:
             options = product.option_values("color") if color and not size else product.option_values("size")
             turn.say.add("variant_missing", [product], title=product.title, variant=variant,
@@ -237,8 +228,8 @@ def _availability(turn: Turn, product: Product) -> Reply:
     return turn.reply([product])
 
 
-def details(turn: Turn) -> Reply:
-    target = turn.single_target()
+def details(turn: Turn, product: Product | None = None) -> Reply:
+    target = product or turn.single_target()
     if isinstance(target, Reply):
         return target
     product = target
