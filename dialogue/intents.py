@@ -68,11 +68,17 @@ class IntentRouter:
                 thread.join(timeout)
 
     def match(self, text: str, language: str) -> IntentMatch | None:
+        return self.by_pattern(text, language) or self.by_example(text)
+
+    def by_pattern(self, text: str, language: str) -> IntentMatch | None:
         said = normalize(text)
         for intent in self.intents:
             if self.says(intent, said, language):
                 return IntentMatch(intent, "pattern")
-        return self._nearest_example(said)
+        return None
+
+    def by_example(self, text: str) -> IntentMatch | None:
+        return self._nearest_example(normalize(text))
 
     def says(self, intent: Intent, text: str, language: str) -> bool:
         """Does one of the intent's patterns match (the text already normalized)?"""

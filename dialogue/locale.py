@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from dialogue.text import UNSPACED, PhraseMatcher, Span, matcher, normalize
+from dialogue.text import COMPOUNDING, UNSPACED, PhraseMatcher, Span, matcher, normalize
 
 LOCALE_DIR = Path(__file__).with_name("locales")
 
@@ -66,6 +66,10 @@ class Locale:
     def unspaced(self) -> bool:
         return self.code in UNSPACED
 
+    @property
+    def compounding(self) -> bool:
+        return self.code in COMPOUNDING
+
     # ---- phrase lists as matchers --------------------------------------------------------------------
     def entry(self, key: str) -> Any:
         """A lexicon entry by dotted key ("price.max")."""
@@ -85,7 +89,7 @@ class Locale:
                 found += [w for values in node.values() for w in _strings(values)] if not _numeric(node) else list(node)
             else:
                 found += list(_strings(node))
-        return matcher(tuple(found), self.unspaced)
+        return matcher(tuple(found), self.unspaced, self.compounding)
 
     def find(self, key: str, text: str) -> list[Span]:
         return self.phrases(key).find(text)

@@ -108,36 +108,43 @@ class DialogueManager:
         return reader
 
     def _intent(self, transcript: str, language: str, slots: Slots, state: ConversationState) -> tuple[Intent, bool]:
-        found = self.router.match(transcript, language)
-        said = normalize(transcript)
-        search = self.router.by_name.get("search")
+        """The turn's intent, and whether it was inferred from the slots rather than said in words."""
+        found = self.router.by_pattern(transcript, language)
+        by_name = self.router.by_name
+        locale = self.locales.get(language, self.default)
+        search = by_name.get("search")
         if found is not None and found.intent.name == "stock" and slots.in_stock and not slots.only_points \
-                and search is not None and self.router.says(search, said, language):
+                and search is not None and self.router.says(search, normalize(transcript), language):
             return search, False  # "any headphones under 100 that are in stock?": a search with a filter
         if (found is None or found.intent.name == "search") and slots.order_id and \
-                self._reader(self.locales.get(language, self.default)).locale.phrases("order_words").contains(slots.text):
-            return self.router.by_name.get("order_status", _FALLBACK), True
-        if found is None and state.last_intent in _GOES_ON and state.last_intent in self.router.by_name and \
-                self.locales.get(language, self.default).phrases("continuations").find(slots.text[:12]):
-            return self.router.by_name[state.last_intent], False  # "and two of the power banks"
+                locale.phrases("order_words").contains(slots.text):
+            return by_name.get("order_status", _FALLBACK), False
+        if slots.topic and state.last_intent == "policy" and (found is None or found.intent.name in ("price", "search")):
+            return by_name.get("policy", _FALLBACK), False  # "and from what amount is it free?"
+        if found is None and state.last_intent in _GOES_ON and state.last_intent in by_name and \
+                locale.phrases("continuations").find(slots.text[:12]):
+            return by_name[state.last_intent], False  # "and two of the power banks"
         question = state.open_question
         if question is not None and (found is None or found.intent.name in _ANSWERS.get(question.kind, ())):
             # An answer to the assistant's question: "the second one", "A1017", "blue".
             answers = (question.kind == "order_id" and slots.order_id) or \
                 (question.kind == "product" and (slots.refers_back or slots.color or slots.size or slots.rest)) or \
                 (question.kind == "option" and (slots.size or slots.color))
-            if answers and question.intent in self.router.by_name:
-                return self.router.by_name[question.intent], False
+            if answers and question.intent in by_name:
+                return by_name[question.intent], False
         if found is not None:
             return found.intent, False
         if slots.order_id and not slots.rest:
-            return self.router.by_name.get("order_status", _FALLBACK), True
+            return by_name.get("order_status", _FALLBACK), True
         if (slots.color or slots.size) and not slots.rest and (state.focus or state.shown):
-            return self.router.by_name.get("stock", _FALLBACK), True  # "and in black?"
-        if slots.topic and (not slots.refers_back or state.last_intent == "policy"):
-            return self.router.by_name.get("policy", _FALLBACK), True  # "is it free if I spend enough?"
+            return by_name.get("stock", _FALLBACK), True  # "and in black?"
+        example = self.router.by_example(transcript)
+        if example is not None:
+            return example.intent, False
+        if slots.topic and not slots.refers_back:
+            return by_name.get("policy", _FALLBACK), True  # "is it free if I spend enough?"
         if slots.rest or slots.has_filters or (slots.refers_back and (state.shown or state.focus)):
-            return self.router.by_name.get("search", _FALLBACK), True
+            return by_name.get("search", _FALLBACK), True
         return _FALLBACK, True
 
     def _act(self, turn: Turn) -> Reply:

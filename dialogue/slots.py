@@ -18,7 +18,7 @@ from dialogue.vocabulary import CatalogVocabulary
 _GAP = 14  # characters allowed between a cue and its number ("under the 100", "less than $100")
 _ID_SHAPE = re.compile(r"(?<![\w])[a-z]{1,3}-?\d{3,}(?![\w])|(?<![\d.,])\d{4,}(?![\d.,])")
 _MAX_TEXT = 2000
-_DIMENSIONS = re.compile(r"(\d+)\s*(?:x|by|×|\*|por|par|per|mal|乘)\s*(\d+)")  # a transcript longer than this is cut: nobody says more in one turn
+_DIMENSIONS = re.compile(r"(\d+)\s*(?:x|by|×|\*|por|par|sur|per|mal|auf|乘)\s*(\d+)")  # a transcript longer than this is cut: nobody says more in one turn
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,15 @@ class SlotReader:
         found["country"] = self._country(text, used)
         found["order_id"] = self._order_id(transcript, text, expecting_order_id)
         found["greeting"] = self.locale.phrases("greetings").contains(text)
-        found["pronoun"] = bool(take("pronouns", self.locale.find("pronouns", blank(text, used))))
-        found["reference_word"] = bool(take("ref", self.locale.find("reference_words", blank(text, used))))
+        pronouns = self.locale.find("pronouns", blank(text, used))
+        colour_at = {s.start for s in used if s.end - s.start > 1}
+        articles = [p for p in pronouns if any(0 < start - p.end <= 1 for start in colour_at)]
+        found["pronoun"] = bool(take("pronouns", [p for p in pronouns if p not in articles]))
+        if articles:
+            used.extend(articles)
+            found["reference_word"] = True
+        found["reference_word"] = bool(take("ref", self.locale.find("reference_words", blank(text, used)))) \
+            or found.get("reference_word", False)
         quantity = self._quantity(blank(text, used))
         if quantity is not None:
             found["quantity"] = quantity
@@ -290,7 +297,7 @@ class SlotReader:
 
     def _topic(self, text: str) -> str | None:
         table = {prepare(k, self.unspaced): v for k, v in self.locale.table("topics").items()}
-        spans = matcher(tuple(table), self.unspaced).find(text)
+        spans = matcher(tuple(table), self.unspaced, self.locale.compounding).find(text)
         if spans:
             return table[spans[0].phrase]
         return None

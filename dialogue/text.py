@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 UNSPACED = frozenset({"zh", "ja", "th", "ko"})  # Korean has spaces, but particles glue onto nouns
+# Languages that glue nouns together ("Campingzelte", "Rücksendeetikett"): a phrase of four letters or more
+# also matches at the start or the end of a longer word.
+COMPOUNDING = frozenset({"de", "nl", "sv", "da", "no", "fi"})
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -46,32 +49,75 @@ class Span:
 class PhraseMatcher:
     """Longest phrases first, so "extra large" wins over "large"."""
 
-    def __init__(self, phrases: Iterable[str], unspaced: bool):
+    def __init__(self, phrases: Iterable[str], unspaced: bool, compounding: bool = False, inflect: str = ""):
         prepared = {prepare(p, unspaced) for p in phrases if p}
         cleaned = sorted((p for p in prepared if p), key=len, reverse=True)
         self.phrases = tuple(cleaned)
+        self._inflect = "" if unspaced else inflect
+        self._exact = frozenset(cleaned)
+        self._by_start: dict[str, list[str]] = {}
+        for phrase in cleaned:
+            self._by_start.setdefault(phrase[:2], []).append(phrase)
         if not cleaned:
             self._regex = None
             return
         if unspaced:
             alternatives = [re.escape(p) for p in cleaned]
         else:  # whole words, but only where the phrase edge is a word character ("$" and "€" have none)
-            alternatives = [("(?<![\\w'])" if p[0].isalnum() else "") + re.escape(p)
-                            + ("(?![\\w'])" if p[-1].isalnum() else "") for p in cleaned]
+            alternatives = [_bounded(p, compounding and len(p) >= 4, inflect) for p in cleaned]
         self._regex = re.compile("|".join(alternatives))
 
     def find(self, text: str) -> list[Span]:
+        """Matches, each named by the listed phrase it matched (also when it matched an inflected form)."""
         if self._regex is None:
             return []
-        return [Span(m.start(), m.end(), m.group(0)) for m in self._regex.finditer(text)]
+        return [Span(m.start(), m.end(), self._listed(m.group(0))) for m in self._regex.finditer(text)]
+
+    def _listed(self, said: str) -> str:
+        if not self._inflect or said in self._exact:
+            return said
+        for phrase in self._by_start.get(said[:2], ()):
+            if re.fullmatch(_inflected(phrase, self._inflect), said):
+                return phrase
+        return said
 
     def contains(self, text: str) -> bool:
         return self._regex is not None and self._regex.search(text) is not None
 
 
+# Plural and gender endings a phrase's words may take: "esterilla de yoga" also matches "esterillas de yoga".
+INFLECTIONS = {"s": "(?:s|es)?", "de": "(?:e|en|n|er|s|es)?"}
+_ROMANCE_VOWEL = re.compile(r"[aeio]$")
+
+
+def _inflected(phrase: str, inflect: str) -> str:
+    out = []
+    for word in phrase.split(" "):
+        if len(word) < 3 or not word[-1].isalpha():
+            out.append(re.escape(word))
+        elif inflect == "it":  # scarpa / scarpe, cuscino / cuscini
+            out.append(re.escape(word[:-1]) + "[aeio]" if _ROMANCE_VOWEL.search(word) else re.escape(word))
+        else:
+            out.append(re.escape(word) + INFLECTIONS.get(inflect, ""))
+    return " ".join(out)
+
+
+def inflection(language: str) -> str:
+    return {"en": "s", "es": "s", "pt": "s", "fr": "s", "it": "it", "de": "de"}.get(language, "")
+
+
+def _bounded(phrase: str, part_of_word: bool, inflect: str = "") -> str:
+    left = "(?<![\\w'])" if phrase[0].isalnum() else ""
+    right = "(?![\\w'])" if phrase[-1].isalnum() else ""
+    body = _inflected(phrase, inflect) if inflect else re.escape(phrase)
+    if part_of_word and left and right:
+        return f"(?:{left}{body}|{body}{right})"
+    return f"{left}{body}{right}"
+
+
 @lru_cache(maxsize=4096)
-def matcher(phrases: tuple[str, ...], unspaced: bool) -> PhraseMatcher:
-    return PhraseMatcher(phrases, unspaced)
+def matcher(phrases: tuple[str, ...], unspaced: bool, compounding: bool = False, inflect: str = "") -> PhraseMatcher:
+    return PhraseMatcher(phrases, unspaced, compounding, inflect)
 
 
 def blank(text: str, spans: Iterable[Span]) -> str:

@@ -17,6 +17,7 @@ from dialogue.references import resolve
 from dialogue.replies import Phrases, Reply
 from dialogue.slots import Slots
 from dialogue.state import ConversationState, OpenQuestion
+from dialogue.text import prepare, words
 
 
 @dataclass
@@ -125,6 +126,17 @@ class Turn:
         spoken = self.slots.rest
         self.say.add("not_found" if spoken else "not_found_generic", query=spoken)
         return self.reply([], resolved=False)
+
+    def unexplained_words(self, product: Product) -> list[str]:
+        """The shopper's words that neither name this product nor another catalog thing ("how warm does it
+        keep you"): what they ask about it."""
+        named = set()
+        if self.glossary is not None:
+            for span, _ in self.glossary.concepts(self.slots.text, self.locale.code):
+                named.update(words(span.phrase))
+        own = {prepare(w, False) for w in words(f"{product.title} {product.brand} {' '.join(product.tags)}")}
+        return [w for w in words(prepare(self.slots.rest, self.locale.unspaced))
+                if w not in named and w not in own and w not in self.known_words]
 
     def color_word(self, color: str | None = None) -> str:
         """A colour as the reply's language says it (the first word its language file has for it)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from dialogue.text import Span, matcher, prepare, words
+from dialogue.text import COMPOUNDING, Span, inflection, matcher, prepare, words
 
 GLOSSARY_DIR = Path(__file__).resolve().parent
 
@@ -48,7 +48,8 @@ class Glossary:
 
     def concepts(self, text: str, language: str) -> list[tuple[Span, str]]:
         table = self._table(language)
-        spans = matcher(tuple(table), language in self.unspaced).find(prepare(text, language in self.unspaced))
+        unspaced = language in self.unspaced
+        spans = matcher(tuple(table), unspaced, language in COMPOUNDING, inflection(language)).find(prepare(text, unspaced))
         return [(span, table[span.phrase]) for span in spans]
 
     def names(self, concept: str) -> list[str]:

@@ -94,6 +94,8 @@ def search(turn: Turn) -> Reply:
     found = turn.find(query, filters)
     if found.matches:
         if found.named is not None and not (s.max_price or s.min_price):
+            if turn.inferred and not turn.locale.unspaced and turn.unexplained_words(found.named):
+                return details(turn, found.named)  # "the FlowFit sleeping bag, how cold can it get?"
             return _present(turn, found.named)
         choices = found.choices() if query else found.products[:3]
         if not choices:
