@@ -47,8 +47,9 @@ class Engines:
             if getattr(config, section) != getattr(self.config, section):
                 log.warning("config section %r changed: it takes effect when the server restarts", section)
         embedder = self.dialogue.router.embedder
-        self.dialogue = DialogueManager(self.store, config.dialogue, embedder)
-        self.config = config
+        dialogue = DialogueManager(self.store, config.dialogue, embedder)
+        dialogue.warm_up()  # before it serves a turn
+        self.dialogue, self.config = dialogue, config
 
     def transcriber(self) -> StreamingTranscriber:
         return StreamingTranscriber(self.whisper)
@@ -59,6 +60,7 @@ class Engines:
         default_language = self.config.dialogue.language.default
         self.synthesizer.voices.for_language(default_language).synthesize("Hello.")
         self.store.search("warm up", limit=1)
+        self.dialogue.warm_up()
 
 
 def open_store(config: AssistantConfig, embedder: object | None = None) -> CatalogStore:

@@ -25,6 +25,11 @@ class Found:
             return self.matches[0].product
         return None
 
+    @property
+    def said_name(self) -> bool:
+        """The shopper said (most of) the product's own name, not just its kind."""
+        return bool(self.matches) and self.matches[0].title_coverage >= NAMED
+
     def choices(self, limit: int = 3) -> list[Product]:
         if self.by_meaning:
             return [m.product for m in self.matches][:limit]

@@ -46,6 +46,12 @@ class DialogueManager:
         self._readers: dict[str, SlotReader] = {}
         self.grounding_violations = 0
 
+    def warm_up(self) -> None:
+        """Compile every language's word matchers now (a few hundred ms), not on a shopper's first turn."""
+        for code, locale in self.locales.items():
+            self._reader(locale).read("warm up 1")
+            self.glossary.concepts("warm up", code)
+
     def new_state(self) -> ConversationState:
         return ConversationState()
 
@@ -113,8 +119,9 @@ class DialogueManager:
         by_name = self.router.by_name
         locale = self.locales.get(language, self.default)
         search = by_name.get("search")
+        limits = slots.min_price is not None or slots.max_price is not None
         if found is not None and found.intent.name == "stock" and slots.in_stock and not slots.only_points \
-                and search is not None and self.router.says(search, normalize(transcript), language):
+                and search is not None and (limits or self.router.says(search, normalize(transcript), language)):
             return search, False  # "any headphones under 100 that are in stock?": a search with a filter
         if (found is None or found.intent.name == "search") and slots.order_id and \
                 locale.phrases("order_words").contains(slots.text):

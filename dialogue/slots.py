@@ -122,7 +122,8 @@ class SlotReader:
             found["reference_word"] = True
         found["reference_word"] = bool(take("ref", self.locale.find("reference_words", blank(text, used)))) \
             or found.get("reference_word", False)
-        quantity = self._quantity(blank(text, used))
+        quantity = self._counted(text, used) if self.unspaced else None
+        quantity = quantity or self._quantity(blank(text, used))
         if quantity is not None:
             found["quantity"] = quantity
         rest = self._rest(blank(text, used), blank(accented, used) if len(accented) == len(text) else None)
@@ -281,7 +282,8 @@ class SlotReader:
             if named and not following[:named[0].start].strip():
                 used.append(Span(cue.start, cue.end + named[0].end, ""))
                 return sizes[named[0].phrase]
-            after = re.match(r"\s*([a-z0-9][a-z0-9.,/]{0,5})\b", following)
+            after = re.match(r"\s*([a-z0-9]{1,4})(?![a-z0-9])" if self.unspaced else
+                             r"\s*([a-z0-9][a-z0-9.,/]{0,5})\b", following)
             if after and after.group(1) not in self.locale.words("stop_words"):
                 used.append(Span(cue.start, cue.end + after.end(), ""))
                 word = after.group(1)
@@ -331,6 +333,18 @@ class SlotReader:
         # An id has digits; three at least, or a letter prefix ("A1017", "C2003").
         digits = sum(c.isdigit() for c in candidate)
         return candidate if digits >= 3 else ""
+
+    def _counted(self, text: str, used: list[Span]) -> int | None:
+        """A number with a counter word ("两个", "一条", "三つ", "2個"): a quantity, taken from the text."""
+        counters = "".join(self.locale.words("counters"))
+        if not counters:
+            return None
+        found = re.search(rf"([0-9零一二两三四五六七八九十几]+)\s*[{re.escape(counters)}]", blank(text, used))
+        if found is None:
+            return None
+        used.append(Span(found.start(), found.end(), found.group(0)))
+        value = parse_cjk(found.group(1))
+        return int(value) if value is not None and 0 < value <= 99 else None
 
     def _quantity(self, text: str) -> int | None:
         for _, value in self._numbers(text):

@@ -62,7 +62,8 @@ class PhraseMatcher:
             self._regex = None
             return
         if unspaced:
-            alternatives = [re.escape(p) for p in cleaned]
+            # Latin words keep their word edges even in Chinese text: "Tan" is not inside "Resistance".
+            alternatives = [_latin_bounded(p) for p in cleaned]
         else:  # whole words, but only where the phrase edge is a word character ("$" and "€" have none)
             alternatives = [_bounded(p, compounding and len(p) >= 4, inflect) for p in cleaned]
         self._regex = re.compile("|".join(alternatives))
@@ -104,6 +105,12 @@ def _inflected(phrase: str, inflect: str) -> str:
 
 def inflection(language: str) -> str:
     return {"en": "s", "es": "s", "pt": "s", "fr": "s", "it": "it", "de": "de"}.get(language, "")
+
+
+def _latin_bounded(phrase: str) -> str:
+    left = "(?<![A-Za-z0-9])" if phrase[0].isascii() and phrase[0].isalnum() else ""
+    right = "(?![A-Za-z0-9])" if phrase[-1].isascii() and phrase[-1].isalnum() else ""
+    return f"{left}{re.escape(phrase)}{right}"
 
 
 def _bounded(phrase: str, part_of_word: bool, inflect: str = "") -> str:

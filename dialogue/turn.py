@@ -94,6 +94,10 @@ class Turn:
                 return choices[0]
             if choices:
                 return choices
+            if self.state.focus is not None and not self.speaks_catalog_language and not (
+                    self.glossary and self.glossary.concepts(self.slots.text, self.locale.code)):
+                # "在庫はいくつありますか？": the words left are question words, the product is the one in focus
+                return self.state.focus
             return self.not_found()
         if self.state.focus is not None:
             return self.state.focus

@@ -112,6 +112,9 @@ def remove(turn: Turn) -> Reply:
         turn.say.add("cart_empty")
         return turn.reply([])
     named = [p for p in in_cart if turn.slots.rest and coverage(turn.slots.rest, p) >= 0.5]
+    if not named and turn.slots.rest:  # "把剪刀删掉": the cart's products that the words name, in any language
+        about = {p.id for p in turn.find(turn.slots.rest).products}
+        named = [p for p in in_cart if p.id in about]
     if len(in_cart) == 1 and not turn.slots.rest:
         product = in_cart[0]
     elif len(named) == 1:

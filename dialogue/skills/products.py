@@ -94,9 +94,9 @@ def search(turn: Turn) -> Reply:
     found = turn.find(query, filters)
     if found.matches:
         if found.named is not None and not (s.max_price or s.min_price):
-            if turn.inferred and not turn.locale.unspaced and turn.unexplained_words(found.named):
+            if turn.inferred and turn.unexplained_words(found.named):
                 return details(turn, found.named)  # "the FlowFit sleeping bag, how cold can it get?"
-            return _present(turn, found.named)
+            return _present(turn, found.named, named=found.said_name)
         choices = found.choices() if query else found.products[:3]
         if not choices:
             choices = found.products[:3]
@@ -231,9 +231,11 @@ def _availability(turn: Turn, product: Product) -> Reply:
 
 
 def details(turn: Turn, product: Product | None = None) -> Reply:
-    target = product or turn.single_target()
+    target = product or turn.target()
     if isinstance(target, Reply):
         return target
+    if isinstance(target, list):
+        return _list(turn, target)  # "tell me about your plant pots"
     product = target
     aspect = turn.slots.aspect
     if aspect == "rating":
