@@ -77,7 +77,8 @@ class DialogueManager:
         intent, inferred = self._intent(transcript, understood.code, slots, state)
         turn = Turn(transcript, understood, say, slots, state, intent, self.store, self.finder, session_id,
                     catalog_language=self.catalog_language, stock_intent=self.router.by_name.get("stock"),
-                    glossary=self.glossary, known_words=self.vocabulary.words, inferred=inferred)
+                    glossary=self.glossary, known_words=self.vocabulary.words, inferred=inferred,
+                    spoken_language=spoken)
         if intent.action != "handoff" and state.open_question is not None and intent.name != "stop":
             state.open_question = None if intent.name not in _ANSWERS.get(state.open_question.kind, ()) \
                 and intent.name != state.open_question.intent else state.open_question

@@ -54,13 +54,13 @@ def resolve(slots: Slots, state: ConversationState, finder: ProductFinder) -> Re
     if slots.ordinal is not None:
         index = slots.ordinal - 1 if slots.ordinal > 0 else len(pool) + slots.ordinal
         return Resolution(pool[index]) if 0 <= index < len(pool) else Resolution(no_match=pool)
-    if slots.superlative:
-        return Resolution(_superlative(candidates, slots.superlative))
     narrowed = candidates
     if slots.color:
         narrowed = tuple(p for p in narrowed if has_color(p, slots.color))
     if slots.size and len(narrowed) > 1:
         narrowed = tuple(p for p in narrowed if has_size(p, slots.size)) or narrowed
+    if slots.superlative and narrowed:
+        return Resolution(_superlative(narrowed, slots.superlative))  # "the cheapest red one"
     if slots.pronoun and state.focus is not None and state.focus in candidates:
         return Resolution(state.focus)  # "do you have it in white?": it is the product in focus
     if not narrowed:

@@ -46,6 +46,7 @@ class Turn:
     stock_intent: Intent | None = None  # for a search that turns out to ask about stock
     glossary: Glossary | None = None
     inferred: bool = False  # no pattern or example named the intent: it was read from the slots
+    spoken_language: str = ""  # the shopper's language, also when the dialogue has no words for it
     known_words: frozenset[str] = frozenset()
 
     @property

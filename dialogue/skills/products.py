@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from decimal import Decimal
 
 from catalog.models import Product, Variant
@@ -79,8 +78,8 @@ def search(turn: Turn) -> Reply:
     filters = _filters(turn)
     query = s.rest or (turn.state.last_search if not filters.is_empty else "")
     if s.superlative and query:
-        # "your towels from cheapest to most expensive", "the best rated kettles": a sorted list.
-        filters = replace(filters, sort=_SORTS[s.superlative])
+        # "your towels from cheapest to most expensive", "the best rated kettles": the kind, sorted (sorting
+        # before the kind is known would let cheap unrelated products push it out).
         ranked = turn.find(query, filters)
         if ranked.matches:
             return _list(turn, _sorted(ranked.kind(), s.superlative))
@@ -110,9 +109,6 @@ def search(turn: Turn) -> Reply:
     if turn.inferred and turn.state.focus is not None and filters.is_empty:
         return details(turn, turn.state.focus)  # "能保冷多长时间？": a question about the product in focus
     return _not_carried(turn)
-
-
-_SORTS = {"cheapest": "price_asc", "priciest": "price_desc", "best_rated": "rating"}
 
 
 def _sorted(products: list[Product], superlative: str) -> list[Product]:
@@ -155,6 +151,9 @@ def _money(turn: Turn, amount: Decimal) -> str:
 
 def _not_carried(turn: Turn) -> Reply:
     s = turn.slots
+    if turn.locale.code != turn.spoken_language:
+        turn.say.add("fallback")  # no words of this language: do not echo them back as a product name
+        return turn.reply([], resolved=False)
     if not s.rest:
         turn.say.add("not_found_generic")
     else:
