@@ -18,6 +18,20 @@ from dialogue.vocabulary import CatalogVocabulary
 _GAP = 14  # characters allowed between a cue and its number ("under the 100", "less than $100")
 _ID_SHAPE = re.compile(r"(?<![\w])[a-z]{1,3}-?\d{3,}(?![\w])|(?<![\d.,])\d{4,}(?![\d.,])")
 _MAX_TEXT = 2000
+# Units shoppers say in words, as catalogs write them (the text is already lower case and without accents).
+_UNITS = {
+    **dict.fromkeys(["cm", "centimeter", "centimeters", "centimetre", "centimetres", "centimetro", "centimetros",
+                     "centimetri", "zentimeter", "厘米", "公分", "センチ", "センチメートル"], "cm"),
+    **dict.fromkeys(["mm", "millimeter", "millimeters", "millimetre", "millimetres", "milimetros", "毫米", "ミリ"], "mm"),
+    **dict.fromkeys(["m", "meter", "meters", "metre", "metres", "metro", "metros", "metri", "metern", "米", "メートル"], "m"),
+    **dict.fromkeys(["ml", "milliliter", "milliliters", "millilitre", "millilitres", "mililitros", "millilitri", "毫升",
+                     "ミリリットル"], "ml"),
+    **dict.fromkeys(["l", "liter", "liters", "litre", "litres", "litro", "litros", "litri", "升", "リットル"], "l"),
+    **dict.fromkeys(["gb", "gigabyte", "gigabytes", "giga"], "gb"),
+    **dict.fromkeys(["w", "watt", "watts", "瓦"], "w"),
+}
+_MEASURE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+                      + r")(?![a-z])")
 _DIMENSIONS = re.compile(r"(\d+)\s*(?:x|by|×|\*|por|par|sur|per|mal|auf|乘)\s*(\d+)")  # a transcript longer than this is cut: nobody says more in one turn
 
 
@@ -260,6 +274,13 @@ class SlotReader:
         # Catalog sizes: "160x230" said as "160 by 230"; words ("King") unless the language uses them as grammar.
         grammar = {prepare(w, self.unspaced) for w in self.locale.words("stop_words")}
         sized = {k: v for k, v in self.vocabulary.sizes.items() if any(c.isdigit() for c in k) or k not in grammar}
+        for m in _MEASURE.finditer(blank(text, used)):
+            # "20 centimètres", "1,5 litros", "两米" -> the catalog's "20 cm", "1.5 L", ...
+            number, unit = m.group(1).replace(",", "."), _UNITS.get(m.group(2), m.group(2))
+            own = sized.get(f"{number} {unit}") or sized.get(f"{number}{unit}")
+            if own:
+                used.append(Span(m.start(), m.end(), m.group(0)))
+                return own
         for m in _DIMENSIONS.finditer(blank(text, used)):
             own = sized.get(f"{m.group(1)}x{m.group(2)}")
             if own:

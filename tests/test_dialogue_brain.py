@@ -207,3 +207,88 @@ def test_a_language_without_replies_answers_in_the_default_and_says_so_once(dial
     notice = dialogue.locales["en"].replies["language_fallback"]
     assert first.language == "en" and first.text.startswith(notice)
     assert second.language == "en" and notice not in second.text
+
+
+# ---- every built-in language -------------------------------------------------------------------------------
+@pytest.mark.parametrize("language, kind, second", [
+    ("en", "Do you have running shoes?", "How much is the second one?"),
+    ("es", "¿Tienen zapatillas para correr?", "¿Cuánto cuesta la segunda?"),
+    ("pt", "Vocês têm tênis de corrida?", "Quanto custa o segundo?"),
+    ("fr", "Vous avez des chaussures de course ?", "Combien coûte la deuxième ?"),
+    ("it", "Avete scarpe da corsa?", "Quanto costa la seconda?"),
+    ("de", "Haben Sie Laufschuhe?", "Was kostet das zweite?"),
+    ("zh", "你们有跑步鞋吗？", "第二个多少钱？"),
+    ("ja", "ランニングシューズはありますか？", "二つ目はいくらですか？"),
+])
+def test_a_kind_then_an_ordinal_in_every_language(dialogue, language, kind, second):
+    listed, picked = converse(dialogue, [kind, second], language)
+    assert len(listed.products) >= 2 and all("Running Shoes" in p.title for p in listed.products), listed.text
+    assert listed.language == language and picked.language == language
+    assert picked.products == [listed.products[1]], picked.text
+    assert format_price(listed.products[1].price, "USD", language) in picked.text
+
+
+@pytest.mark.parametrize("language, line, cap", [
+    ("en", "Do you have headphones under a hundred dollars?", 100),
+    ("es", "¿Tienen auriculares por menos de cien dólares?", 100),
+    ("pt", "Vocês têm fones de ouvido por menos de cem dólares?", 100),
+    ("fr", "Vous avez un casque audio à moins de cent dollars ?", 100),
+    ("it", "Avete delle cuffie sotto i cento dollari?", 100),
+    ("de", "Haben Sie Kopfhörer unter hundert Dollar?", 100),
+    ("zh", "有没有一百美元以下的耳机？", 100),
+    ("ja", "百ドル以下のヘッドホンはありますか？", 100),
+])
+def test_spoken_price_caps_in_every_language(dialogue, language, line, cap):
+    reply = dialogue.respond_now(line, language)
+    assert reply.language == language
+    assert all(p.price <= cap for p in reply.products), reply.text  # never above the cap
+    slots = dialogue._reader(dialogue.locales[language]).read(line)
+    assert slots.max_price == cap
+
+
+@pytest.mark.parametrize("language, line", [
+    ("en", "How long does shipping to Germany take?"),
+    ("es", "¿Cuánto tarda el envío a Alemania?"),
+    ("pt", "Quanto tempo demora o envio para a Alemanha?"),
+    ("fr", "Combien de temps prend la livraison en Allemagne ?"),
+    ("it", "Quanto ci mette la spedizione in Germania?"),
+    ("de", "Wie lange dauert der Versand nach Deutschland?"),
+    ("zh", "寄到德国要多久？"),
+    ("ja", "ドイツへの配送は何日かかりますか？"),
+])
+def test_shipping_policy_per_country_in_every_language(dialogue, store, language, line):
+    reply = dialogue.respond_now(line, language)
+    policy = store.get_policy("shipping", "DE")
+    assert reply.intent == "policy" and reply.language == language, reply.text
+    assert str(policy.days_min) in reply.text and str(policy.days_max) in reply.text
+
+
+@pytest.mark.parametrize("language, stop, carrier", [
+    ("en", "Wait, stop.", "Which delivery operator do you use?"),
+    ("es", "Espera, para.", "¿Qué operador de envío usan?"),
+    ("pt", "Espera, para.", "Qual transportadora vocês usam?"),
+    ("fr", "Attendez, stop.", "Quel transporteur utilisez-vous ?"),
+    ("it", "Aspetta, fermati.", "Quale corriere usate?"),
+    ("de", "Warte, stopp.", "Welchen Versanddienstleister nutzen Sie?"),
+    ("zh", "等一下，别说了。", "你们用哪家快递公司？"),
+    ("ja", "ちょっと待って。", "配送業者はどこですか？"),
+])
+def test_stop_is_silent_and_a_carrier_question_is_not_a_handoff(dialogue, language, stop, carrier):
+    quiet = dialogue.respond_now(stop, language)
+    assert quiet.intent == "stop" and quiet.text == ""
+    asked = dialogue.respond_now(carrier, language)
+    assert not asked.handoff and asked.intent == "policy", asked.text
+
+
+def test_make_it_two_sets_the_quantity(dialogue):
+    mat, added, two = converse(dialogue, ["Do you have the FlowFit yoga mat?", "Add it to my cart in lavender",
+                                          "Actually, make it two"])
+    assert added.state.cart_items == 1 and two.state.cart_items == 2, two.text
+
+
+def test_words_in_another_language_find_the_catalog_through_the_glossary(store):
+    plain = DialogueManager(store)  # no embedding model: only words can match
+    for language, line in [("es", "¿Tienen sartenes?"), ("zh", "有平底锅吗？"), ("de", "Haben Sie Bratpfannen?"),
+                           ("ja", "フライパンはありますか？")]:
+        reply = plain.respond_now(line, language)
+        assert reply.products and all("Skillet" in p.title or "Pan" in p.title for p in reply.products), reply.text

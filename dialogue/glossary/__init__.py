@@ -16,6 +16,12 @@ GLOSSARY_DIR = Path(__file__).resolve().parent
 
 
 @lru_cache(maxsize=1)
+def related_concepts() -> dict[str, tuple[str, ...]]:
+    data = yaml.safe_load((GLOSSARY_DIR / "related.yml").read_text(encoding="utf-8")) or {}
+    return {str(k): tuple(str(c) for c in v or ()) for k, v in data.items()}
+
+
+@lru_cache(maxsize=1)
 def builtin_glossaries() -> dict[str, dict[str, tuple[str, ...]]]:
     out = {}
     for path in sorted(GLOSSARY_DIR.glob("*.yaml")):
@@ -53,7 +59,14 @@ class Glossary:
         return [(span, table[span.phrase]) for span in spans]
 
     def names(self, concept: str) -> list[str]:
-        """The concept as the catalog's language says it: its usual name first, then its other names."""
+        """The concept as the catalog's language says it: its usual name first, then its other names, then
+        the names of its neighbours (a shop that calls its frying pans skillets)."""
+        out = self._own_names(concept)
+        for neighbour in related_concepts().get(concept, ()):
+            out += [n for n in self._own_names(neighbour)[:2] if n not in out]
+        return out
+
+    def _own_names(self, concept: str) -> list[str]:
         if self.catalog_language == "en":
             return [concept.replace(" (material)", ""), *self.tables.get("en", {}).get(concept, ())]
         return list(self.tables.get(self.catalog_language, {}).get(concept, ()))

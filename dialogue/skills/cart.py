@@ -43,11 +43,14 @@ def add(turn: Turn) -> Reply:
     color = turn.slots.color or (asked.color if asked else None) or turn.state.color
     tools, carts = _tools(turn)
     already = [sku for sku, (pid, _) in turn.state.cart.items() if pid == product.id]
+    # More of a product already in the cart, no option named: the same line ("two more", "make it two").
+    same_line = already[-1] if already and not (turn.slots.size or turn.slots.color) else None
     if already and turn.slots.quantity and turn.locale.phrases("set_quantity").contains(turn.slots.text):
         for sku in already:  # "make it two": the line becomes two, it does not grow by two
             carts.set(turn.session_id, product.id, sku, 0)
     try:
-        cart = tools.add_to_cart(turn.session_id, product.id, quantity, size=size, color=color)
+        cart = tools.add_to_cart(turn.session_id, product.id, quantity, size=None if same_line else size,
+                                 color=None if same_line else color, sku=same_line)
     except ToolError as err:
         return _cannot_add(turn, product, err, quantity, size, color)
     _keep(turn, carts)
