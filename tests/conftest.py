@@ -22,6 +22,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(scope="module")
+def store():
+    """The demo catalog in memory: products, orders and policies (no embedding model)."""
+    from catalog.store import CatalogStore
+
+    return CatalogStore.open_demo()
+
+
+@pytest.fixture(scope="module")
+def dialogue(store):
+    from dialogue.manager import DialogueManager
+
+    return DialogueManager(store)
+
+
 @pytest.fixture(scope="session")
 def config() -> AssistantConfig:
     return AssistantConfig()

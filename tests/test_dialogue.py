@@ -9,16 +9,6 @@ from dialogue.manager import DialogueManager
 from dialogue.settings import LanguageSettings
 
 
-@pytest.fixture(scope="module")
-def store():
-    return CatalogStore.open_demo()
-
-
-@pytest.fixture(scope="module")
-def dialogue(store):
-    return DialogueManager(store)
-
-
 def product_named(store, title):
     return next(h.product for h in store.search(title, limit=5) if h.product.title == title)
 

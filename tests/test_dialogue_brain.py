@@ -15,16 +15,6 @@ from dialogue.settings import DialogueSettings, HandoffRules
 from dialogue.state import ConversationState
 
 
-@pytest.fixture(scope="module")
-def store():
-    return CatalogStore.open_demo()
-
-
-@pytest.fixture(scope="module")
-def dialogue(store):
-    return DialogueManager(store)
-
-
 def converse(dialogue, lines, language="en", state=None):
     replies = []
     for line in lines:
