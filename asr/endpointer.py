@@ -175,6 +175,6 @@ class FrameSplitter:
     def feed(self, pcm: bytes) -> list[bytes]:
         self._pending.extend(pcm)
         count = len(self._pending) // self.frame_bytes
-        frames = [bytes(self._pending[i * self.frame_bytes:(i + 1) * self.frame_bytes]) for i in range(count)]
+        frames = [bytes(self._pending[i * self.frame_bytes : (i + 1) * self.frame_bytes]) for i in range(count)]
         del self._pending[: count * self.frame_bytes]
         return frames

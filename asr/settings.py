@@ -19,15 +19,18 @@ class VadSettings(_Strict):
     min_speech_ms: int = Field(120, ge=20, description="voiced audio needed before speech-start is declared")
     speech_ratio: float = Field(0.6, gt=0, le=1, description="share of voiced frames in the start window")
     max_flatness: float = Field(
-        0.45, gt=0, le=1,
+        0.45,
+        gt=0,
+        le=1,
         description="frames whose spectrum is this flat (hiss, fans, white noise) never count as speech; "
-                    "speech frames are mostly below 0.3, white noise about 0.55",
+        "speech frames are mostly below 0.3, white noise about 0.55",
     )
 
     tail_drop_db: float = Field(
-        35.0, gt=0,
+        35.0,
+        gt=0,
         description="during speech, a frame this many dB below the utterance's loudest counts as silence: "
-                    "webrtcvad keeps calling a fading tail speech for 100-250 ms, which would delay every reply",
+        "webrtcvad keeps calling a fading tail speech for 100-250 ms, which would delay every reply",
     )
 
     def model_post_init(self, _context: object) -> None:
@@ -62,7 +65,8 @@ class AsrSettings(_Strict):
     compute_type: str = "int8"
     cpu_threads: int = Field(1, ge=0, description="threads per decode (short decodes run fastest on one)")
     workers: int = Field(
-        2, ge=1, description="decodes that may run at once on the one loaded model; sessions queue for them")
+        2, ge=1, description="decodes that may run at once on the one loaded model; sessions queue for them"
+    )
     beam_size: int = Field(1, ge=1)
     partial_interval_ms: int = Field(600, ge=100, description="how often the growing utterance is re-decoded")
     languages: list[str] = Field(

@@ -72,7 +72,7 @@ class Utterance:
             self._committed = agreed
         self._previous = words
         # Committed words stay on screen even if a later decode wavers on them.
-        tentative = words[len(self._committed):]
+        tentative = words[len(self._committed) :]
         return PartialTranscript(" ".join(self._committed), " ".join(tentative), hypothesis.language)
 
 
@@ -85,7 +85,7 @@ class StreamingTranscriber:
 
     def keep_history(self, pcm16: bytes) -> None:
         """Audio heard while not in speech, kept briefly as pre-roll for the next utterance."""
-        self._history = np.concatenate([self._history, pcm16_to_float(pcm16)])[-int(_HISTORY_S * SAMPLE_RATE):]
+        self._history = np.concatenate([self._history, pcm16_to_float(pcm16)])[-int(_HISTORY_S * SAMPLE_RATE) :]
 
     def start_utterance(self, already_voiced_s: float) -> Utterance:
         """`already_voiced_s` of speech was in the history before the VAD said "start"."""

@@ -83,13 +83,15 @@ class WhisperEngine:
         worker stays free for a final transcript that a shopper is waiting for."""
         return self._queued > 0
 
-    async def transcribe_queued(self, audio: np.ndarray, language: str | None = None,
-                                prior: str | None = None) -> Transcript:
+    async def transcribe_queued(
+        self, audio: np.ndarray, language: str | None = None, prior: str | None = None
+    ) -> Transcript:
         """`transcribe` off the event loop, behind every decode already asked for."""
         self._queued += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(
-                self._worker, self.transcribe, audio, language, prior)
+                self._worker, self.transcribe, audio, language, prior
+            )
         finally:
             self._queued -= 1
 
@@ -102,7 +104,7 @@ class WhisperEngine:
         started = time.perf_counter()
         audio = np.asarray(audio, dtype=np.float32)
         if len(audio) > (_MAX_WINDOW_S - _PAD_S) * SAMPLE_RATE:
-            audio = audio[-int((_MAX_WINDOW_S - _PAD_S) * SAMPLE_RATE):]  # keep the latest words
+            audio = audio[-int((_MAX_WINDOW_S - _PAD_S) * SAMPLE_RATE) :]  # keep the latest words
         audio_s = len(audio) / SAMPLE_RATE
         window_s = max(_MIN_WINDOW_S, audio_s + _PAD_S)
         padded = np.zeros(int(window_s * SAMPLE_RATE), dtype=np.float32)
@@ -117,7 +119,9 @@ class WhisperEngine:
                 else:  # Whisper's language id is steadier on its native 30 s window
                     lang, prob = self._language(self._model.encode(self._full_window(audio)), None)
             tokenizer = self._tokenizer_cls(
-                self._model.hf_tokenizer, self.multilingual, task="transcribe",
+                self._model.hf_tokenizer,
+                self.multilingual,
+                task="transcribe",
                 language=lang if self.multilingual else None,
             )
             # With timestamps on, Whisper says where each segment starts, so a segment it
@@ -125,9 +129,14 @@ class WhisperEngine:
             prompt = list(tokenizer.sot_sequence)
             max_new = int(10 + _TOKENS_PER_S * audio_s)
             result = self._model.model.generate(
-                encoded, [prompt], beam_size=self.settings.beam_size,
-                max_length=len(prompt) + max_new, no_repeat_ngram_size=4,
-                return_no_speech_prob=True, return_scores=True, suppress_blank=True,
+                encoded,
+                [prompt],
+                beam_size=self.settings.beam_size,
+                max_length=len(prompt) + max_new,
+                no_repeat_ngram_size=4,
+                return_no_speech_prob=True,
+                return_scores=True,
+                suppress_blank=True,
             )[0]
         tokens = _tokens_within(result.sequences_ids[0], tokenizer, audio_s)
         text = tokenizer.decode(tokens).strip()

@@ -48,35 +48,49 @@ def summarise(turns: list[TurnRecord], barge_turns: list[TurnRecord]) -> dict:
     for name in LATENCY_FIELDS:
         values = [v for t in turns if (v := t.latency_ms()[name]) is not None]
         if values:
-            report["latency_ms"][name] = {"p50": round(percentile(values, 50), 1),
-                                          "p95": round(percentile(values, 95), 1)}
+            report["latency_ms"][name] = {
+                "p50": round(percentile(values, 50), 1),
+                "p95": round(percentile(values, 95), 1),
+            }
     asr = [t.asr_decode_s / t.asr_audio_s for t in turns if t.asr_audio_s]
     tts = [t.tts_synth_s / t.tts_audio_s for t in turns if t.tts_audio_s]
     report["asr_rtf_p50"] = round(statistics.median(asr), 3) if asr else None
     report["tts_rtf_p50"] = round(statistics.median(tts), 3) if tts else None
     reactions = [t.barge_in_ms for t in barge_turns if t.barge_in_ms is not None]
-    report["barge_in_ms"] = ({"p50": round(percentile(reactions, 50), 1), "p95": round(percentile(reactions, 95), 1),
-                              "count": len(reactions)} if reactions else None)
+    report["barge_in_ms"] = (
+        {
+            "p50": round(percentile(reactions, 50), 1),
+            "p95": round(percentile(reactions, 95), 1),
+            "count": len(reactions),
+        }
+        if reactions
+        else None
+    )
     return report
 
 
 def format_report(report: dict) -> str:
-    lines = [f"{report['turns']} turns (voice-to-voice = end of shopper speech -> first reply audio out)",
-             f"{'stage':<16}{'p50 ms':>10}{'p95 ms':>10}"]
+    lines = [
+        f"{report['turns']} turns (voice-to-voice = end of shopper speech -> first reply audio out)",
+        f"{'stage':<16}{'p50 ms':>10}{'p95 ms':>10}",
+    ]
     for name, figures in report["latency_ms"].items():
         lines.append(f"{name:<16}{figures['p50']:>10.1f}{figures['p95']:>10.1f}")
     lines.append(f"ASR real-time factor (p50): {report['asr_rtf_p50']}")
     lines.append(f"TTS real-time factor (p50): {report['tts_rtf_p50']}")
     barge = report["barge_in_ms"]
     if barge:
-        lines.append(f"barge-in reaction (speech onset -> playback stopped): p50 {barge['p50']} ms, "
-                     f"p95 {barge['p95']} ms over {barge['count']} interruptions")
+        lines.append(
+            f"barge-in reaction (speech onset -> playback stopped): p50 {barge['p50']} ms, "
+            f"p95 {barge['p95']} ms over {barge['count']} interruptions"
+        )
     return "\n".join(lines)
 
 
 async def run_bench(engines: Engines, rounds: int = 1) -> dict:
     voice = engines.synthesizer.voices.for_language("en")
     with tempfile.TemporaryDirectory(prefix="va-bench-") as tmp:
+
         def speak(text: str, index: int) -> Path:
             path = Path(tmp) / f"q{index}.wav"
             sf.write(path, voice.synthesize(text), voice.sample_rate)
@@ -87,8 +101,9 @@ async def run_bench(engines: Engines, rounds: int = 1) -> dict:
         for _ in range(rounds):
             turns += await simulate(engines, files)
         long_q, interrupt = speak(LONG_REPLY_QUESTION, 100), speak(INTERRUPTION, 101)
-        barge_turns = await simulate(engines, [long_q, interrupt, long_q, interrupt, long_q, interrupt],
-                                     barge_in_after=1.0)
+        barge_turns = await simulate(
+            engines, [long_q, interrupt, long_q, interrupt, long_q, interrupt], barge_in_after=1.0
+        )
     report = summarise(turns, barge_turns)
     report["text"] = format_report(report)
     return report

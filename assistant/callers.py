@@ -109,8 +109,13 @@ class Caller:
         self._ws = None
         self._last_audio_at = 0.0
 
-    async def converse(self, utterances: list[tuple[str, np.ndarray]], barge_in_after: float | None = None,
-                       after_last_s: float = 0.0, finale: Callable[..., Awaitable[None]] | None = None) -> list[TurnResult]:
+    async def converse(
+        self,
+        utterances: list[tuple[str, np.ndarray]],
+        barge_in_after: float | None = None,
+        after_last_s: float = 0.0,
+        finale: Callable[..., Awaitable[None]] | None = None,
+    ) -> list[TurnResult]:
         """Say each (label, 16 kHz float32 audio) in turn; with `barge_in_after`, the next one starts
         that long after the reply to the previous one began playing. `finale(caller)` runs before
         hanging up (pressing a key, asking for a person), followed by `after_last_s` of silence."""
@@ -189,7 +194,7 @@ class Caller:
         pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16)
         next_at = time.monotonic()
         for start in range(0, len(pcm), frame):
-            piece = pcm[start:start + frame]
+            piece = pcm[start : start + frame]
             next_at = await pace(next_at, FRAME_S)
             await self.send_audio(np.pad(piece, (0, frame - len(piece))))
             if frame_level_db(piece.tobytes()) > _VOICED_DB:
@@ -206,8 +211,11 @@ class Caller:
             if barge_in_after is not None and turn.first_audio_at is not None:
                 if now - turn.first_audio_at >= barge_in_after:
                     return
-            elif (self.reply_finished(turn) and self.player.idle
-                  and now - max(self._last_audio_at, self.player.ends_at) >= self.settle_s):
+            elif (
+                self.reply_finished(turn)
+                and self.player.idle
+                and now - max(self._last_audio_at, self.player.ends_at) >= self.settle_s
+            ):
                 turn.done = True
                 return
             next_at = await pace(next_at, FRAME_S)
@@ -288,10 +296,19 @@ class PhoneCaller(Caller):
 
     async def opened(self) -> None:
         await self._event({"event": "connected", "protocol": "Call", "version": "1.0.0"})
-        await self._event({"event": "start", "start": {
-            "streamSid": self.stream_sid, "callSid": self.call_sid, "accountSid": "AC0000", "tracks": ["inbound"],
-            "customParameters": self.parameters,
-            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}})
+        await self._event(
+            {
+                "event": "start",
+                "start": {
+                    "streamSid": self.stream_sid,
+                    "callSid": self.call_sid,
+                    "accountSid": "AC0000",
+                    "tracks": ["inbound"],
+                    "customParameters": self.parameters,
+                    "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+                },
+            }
+        )
 
     async def closing(self) -> None:
         await self._event({"event": "stop", "stop": {"callSid": self.call_sid}})

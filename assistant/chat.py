@@ -17,16 +17,21 @@ MAX_LINE = 4000  # characters of one shopper line; longer input is refused with 
 
 def reply_json(reply: Reply, latency_ms: float) -> dict[str, Any]:
     return {
-        "reply": reply.text, "language": reply.language, "intent": reply.intent,
-        "products": [{"id": p.id, "title": p.title, "price": float(p.price), "currency": p.currency}
-                     for p in reply.products],
-        "handoff": reply.handoff, "handoff_reason": reply.handoff_reason or None,
+        "reply": reply.text,
+        "language": reply.language,
+        "intent": reply.intent,
+        "products": [
+            {"id": p.id, "title": p.title, "price": float(p.price), "currency": p.currency} for p in reply.products
+        ],
+        "handoff": reply.handoff,
+        "handoff_reason": reply.handoff_reason or None,
         "latency_ms": round(latency_ms, 1),
     }
 
 
-def run_chat(dialogue: DialogueManager, language: str, as_json: bool, stdin: IO[str] = sys.stdin,
-             stdout: IO[str] = sys.stdout) -> int:
+def run_chat(
+    dialogue: DialogueManager, language: str, as_json: bool, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout
+) -> int:
     state = ConversationState()
     interactive = not as_json and stdin.isatty()
     if interactive:

@@ -19,8 +19,9 @@ from models.embedder import load_embedder
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     command = getattr(args, "run", None) or getattr(args, "func", None)  # catalog commands use `func`
     if command is None:
         parser.print_help()
@@ -46,21 +47,34 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     sim = commands.add_parser("simulate", help="feed WAV files through the full pipeline as one conversation")
-    sim.add_argument("--audio", action="append", required=True, metavar="WAV",
-                     help="a shopper utterance (repeat for a conversation); any rate, mono or stereo")
+    sim.add_argument(
+        "--audio",
+        action="append",
+        required=True,
+        metavar="WAV",
+        help="a shopper utterance (repeat for a conversation); any rate, mono or stereo",
+    )
     sim.add_argument("--out", metavar="WAV", help="write the assistant's audio as the shopper heard it")
     sim.add_argument("--json", action="store_true", help="print the turns as JSON")
-    sim.add_argument("--barge-in-after", type=float, metavar="SECONDS",
-                     help="start the next file this long after the previous reply began playing")
-    sim.add_argument("--fast", action="store_true",
-                     help="stream the files as fast as possible (latency figures then mean little)")
+    sim.add_argument(
+        "--barge-in-after",
+        type=float,
+        metavar="SECONDS",
+        help="start the next file this long after the previous reply began playing",
+    )
+    sim.add_argument(
+        "--fast", action="store_true", help="stream the files as fast as possible (latency figures then mean little)"
+    )
     sim.add_argument("--config", metavar="FILE", help="assistant.yaml")
     sim.set_defaults(run=_simulate)
 
     talk = commands.add_parser("talk", help="talk to the assistant through this computer's mic and speaker")
     talk.add_argument("--config", metavar="FILE", help="assistant.yaml")
-    talk.add_argument("--barge-in", action="store_true",
-                      help="let speech interrupt the reply (use a headset: speakers would interrupt themselves)")
+    talk.add_argument(
+        "--barge-in",
+        action="store_true",
+        help="let speech interrupt the reply (use a headset: speakers would interrupt themselves)",
+    )
     talk.add_argument("--input-device", help="sounddevice input device (name or index)")
     talk.add_argument("--output-device", help="sounddevice output device (name or index)")
     talk.set_defaults(run=_talk)
@@ -73,10 +87,19 @@ def _parser() -> argparse.ArgumentParser:
 
     load = commands.add_parser("loadtest", help="voice-to-voice latency over the browser and phone protocols")
     load.add_argument("--url", help="a running server (default: start one in this process)")
-    load.add_argument("--transport", action="append", choices=["browser", "phone"],
-                      help="repeat for both (default: browser and phone)")
-    load.add_argument("--concurrency", action="append", type=int, metavar="N",
-                      help="simultaneous conversations; repeat for several runs (default: 1 and 4)")
+    load.add_argument(
+        "--transport",
+        action="append",
+        choices=["browser", "phone"],
+        help="repeat for both (default: browser and phone)",
+    )
+    load.add_argument(
+        "--concurrency",
+        action="append",
+        type=int,
+        metavar="N",
+        help="simultaneous conversations; repeat for several runs (default: 1 and 4)",
+    )
     load.add_argument("--rounds", type=int, default=1, help="how many times each caller asks the question set")
     load.add_argument("--config", metavar="FILE", help="assistant.yaml (for the in-process server)")
     load.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -137,8 +160,9 @@ def _simulate(args: argparse.Namespace) -> int:
     for path in args.audio:  # fail on a bad file before spending time on models
         read_audio_file(path)
     engines = _load_engines(args.config)
-    turns = asyncio.run(simulate(engines, args.audio, barge_in_after=args.barge_in_after,
-                                 out=args.out, realtime=not args.fast))
+    turns = asyncio.run(
+        simulate(engines, args.audio, barge_in_after=args.barge_in_after, out=args.out, realtime=not args.fast)
+    )
     if args.json:
         print(json.dumps({"turns": [t.to_json() for t in turns]}, ensure_ascii=False, indent=2))
     else:
@@ -179,8 +203,9 @@ def _loadtest(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     print("running conversations…", file=sys.stderr)
-    summaries = asyncio.run(load_report(args.url, args.transport or ["browser", "phone"],
-                                        args.concurrency or [1, 4], config, args.rounds))
+    summaries = asyncio.run(
+        load_report(args.url, args.transport or ["browser", "phone"], args.concurrency or [1, 4], config, args.rounds)
+    )
     print(json.dumps(summaries, indent=2) if args.json else format_summary(summaries))
     return 0
 
@@ -219,8 +244,10 @@ def _eval_dialogue(args: argparse.Namespace) -> int:
 
 def _config_check(args: argparse.Namespace) -> int:
     config = load_config(args.file)
-    print(f"{args.file}: ok ({len(config.dialogue.intents)} intents, languages with voices: "
-          f"{', '.join(sorted(config.tts.voices))})")
+    print(
+        f"{args.file}: ok ({len(config.dialogue.intents)} intents, languages with voices: "
+        f"{', '.join(sorted(config.tts.voices))})"
+    )
     return 0
 
 

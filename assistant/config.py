@@ -25,8 +25,25 @@ class BargeInSettings(_Strict):
     min_speech_ms: int = Field(300, ge=60, description="speech this long during a reply may interrupt it")
     backchannels: dict[str, list[str]] = Field(
         default_factory=lambda: {
-            "en": ["uh-huh", "uh huh", "mhm", "mm-hmm", "mm", "hmm", "ok", "okay", "yeah", "yes", "yep",
-                   "right", "sure", "i see", "got it", "alright", "all right"],
+            "en": [
+                "uh-huh",
+                "uh huh",
+                "mhm",
+                "mm-hmm",
+                "mm",
+                "hmm",
+                "ok",
+                "okay",
+                "yeah",
+                "yes",
+                "yep",
+                "right",
+                "sure",
+                "i see",
+                "got it",
+                "alright",
+                "all right",
+            ],
             "es": ["sí", "si", "vale", "ajá", "aja", "claro", "ya", "ok", "mhm"],
             "fr": ["oui", "d'accord", "ok", "ouais", "hum", "mhm"],
             "de": ["ja", "genau", "okay", "ok", "aha", "mhm"],
@@ -84,16 +101,21 @@ def _check_shape(text: str, source: str) -> None:
     if len(text.encode("utf-8", "replace")) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{source}:1: the config is larger than {MAX_CONFIG_BYTES // 1024} KiB")
     depth = aliases = 0
-    opening = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
-               yaml.FlowSequenceStartToken)
+    opening = (
+        yaml.BlockMappingStartToken,
+        yaml.BlockSequenceStartToken,
+        yaml.FlowMappingStartToken,
+        yaml.FlowSequenceStartToken,
+    )
     closing = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
     try:
         for token in yaml.scan(text):
             if isinstance(token, opening):
                 depth += 1
                 if depth > MAX_NESTING:
-                    raise ConfigError(f"{source}:{token.start_mark.line + 1}: nested more than {MAX_NESTING} "
-                                      f"levels deep")
+                    raise ConfigError(
+                        f"{source}:{token.start_mark.line + 1}: nested more than {MAX_NESTING} levels deep"
+                    )
             elif isinstance(token, closing):
                 depth -= 1
             elif isinstance(token, yaml.AliasToken):
@@ -146,4 +168,3 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int:
         if node is not None:
             line = node.start_mark.line + 1
     return line
-

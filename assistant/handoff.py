@@ -47,4 +47,4 @@ class HandoffDesk:
 
     def add(self, record: HandoffRecord) -> None:
         self.records.append(record)
-        del self.records[:-self.keep]
+        del self.records[: -self.keep]

@@ -32,13 +32,19 @@ class LoadResult:
 
     def summary(self) -> dict:
         v2v = [t.voice_to_voice_ms for t in self.turns if t.voice_to_voice_ms is not None]
-        out = {"transport": self.transport, "concurrency": self.concurrency, "turns": len(self.turns),
-               "answered": len(v2v)}
+        out = {
+            "transport": self.transport,
+            "concurrency": self.concurrency,
+            "turns": len(self.turns),
+            "answered": len(v2v),
+        }
         if v2v:
             out["voice_to_voice_ms"] = {"p50": round(percentile(v2v, 50), 1), "p95": round(percentile(v2v, 95), 1)}
         if self.server_v2v_ms:
-            out["server_voice_to_voice_ms"] = {"p50": round(percentile(self.server_v2v_ms, 50), 1),
-                                               "p95": round(percentile(self.server_v2v_ms, 95), 1)}
+            out["server_voice_to_voice_ms"] = {
+                "p50": round(percentile(self.server_v2v_ms, 50), 1),
+                "p95": round(percentile(self.server_v2v_ms, 95), 1),
+            }
         return out
 
 
@@ -47,37 +53,45 @@ def synthesise_questions(voice: Any, questions: list[str] = QUESTIONS) -> list[t
     return [(q, soxr.resample(voice.synthesize(q), voice.sample_rate, RATE).astype(np.float32)) for q in questions]
 
 
-async def run_load(url: str, transport: str, concurrency: int,
-                   questions: list[tuple[str, np.ndarray]]) -> LoadResult:
+async def run_load(url: str, transport: str, concurrency: int, questions: list[tuple[str, np.ndarray]]) -> LoadResult:
     async def one(index: int) -> tuple[list[TurnResult], list[float]]:
         await asyncio.sleep(index * _STAGGER_S)
         kwargs = {"call_sid": f"CA{index:04d}"} if transport == "phone" else {}
         caller = CALLERS[transport](url, **kwargs)
-        shifted = questions[index % len(questions):] + questions[:index % len(questions)]  # not in lockstep
+        shifted = questions[index % len(questions) :] + questions[: index % len(questions)]  # not in lockstep
         turns = await caller.converse(shifted)
-        server = [e["latency_ms"]["voice_to_voice"] for e in caller.events
-                  if e.get("type") == "reply_done" and e.get("latency_ms", {}).get("voice_to_voice") is not None]
+        server = [
+            e["latency_ms"]["voice_to_voice"]
+            for e in caller.events
+            if e.get("type") == "reply_done" and e.get("latency_ms", {}).get("voice_to_voice") is not None
+        ]
         return turns, server
 
     results = await asyncio.gather(*(one(i) for i in range(concurrency)))
-    return LoadResult(transport, concurrency, [t for turns, _ in results for t in turns],
-                      [v for _, server in results for v in server])
+    return LoadResult(
+        transport, concurrency, [t for turns, _ in results for t in turns], [v for _, server in results for v in server]
+    )
 
 
 def format_summary(summaries: list[dict]) -> str:
-    lines = ["voice-to-voice, ms (shopper side: last voiced sample sent -> first reply audio received)",
-             f"{'transport':<10}{'callers':>8}{'turns':>7}{'p50':>9}{'p95':>9}{'server p50':>12}{'server p95':>12}"]
+    lines = [
+        "voice-to-voice, ms (shopper side: last voiced sample sent -> first reply audio received)",
+        f"{'transport':<10}{'callers':>8}{'turns':>7}{'p50':>9}{'p95':>9}{'server p50':>12}{'server p95':>12}",
+    ]
     for s in summaries:
         v2v = s.get("voice_to_voice_ms", {})
         srv = s.get("server_voice_to_voice_ms", {})
-        lines.append(f"{s['transport']:<10}{s['concurrency']:>8}{s['answered']:>4}/{s['turns']:<3}"
-                     f"{v2v.get('p50', float('nan')):>8.1f}{v2v.get('p95', float('nan')):>9.1f}"
-                     f"{srv.get('p50', float('nan')):>12.1f}{srv.get('p95', float('nan')):>12.1f}")
+        lines.append(
+            f"{s['transport']:<10}{s['concurrency']:>8}{s['answered']:>4}/{s['turns']:<3}"
+            f"{v2v.get('p50', float('nan')):>8.1f}{v2v.get('p95', float('nan')):>9.1f}"
+            f"{srv.get('p50', float('nan')):>12.1f}{srv.get('p95', float('nan')):>12.1f}"
+        )
     return "\n".join(lines)
 
 
-async def load_report(url: str | None, transports: list[str], concurrencies: list[int], config: Any = None,
-                      rounds: int = 1) -> list[dict]:
+async def load_report(
+    url: str | None, transports: list[str], concurrencies: list[int], config: Any = None, rounds: int = 1
+) -> list[dict]:
     from assistant.config import AssistantConfig
 
     config = config or AssistantConfig()

@@ -67,9 +67,14 @@ class _Candidate:
 
 
 class Session:
-    def __init__(self, engines: Engines, output: AudioOutput,
-                 on_event: Callable[[dict], None] | None = None, clock: Callable[[], float] = time.monotonic,
-                 on_turn: Callable[[TurnRecord], None] | None = None):
+    def __init__(
+        self,
+        engines: Engines,
+        output: AudioOutput,
+        on_event: Callable[[dict], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        on_turn: Callable[[TurnRecord], None] | None = None,
+    ):
         self.engines = engines
         self.config = engines.config
         self.output = output
@@ -112,8 +117,17 @@ class Session:
 
     async def close(self) -> None:
         reply = self._reply
-        tasks = [t for t in (self._partial, reply and reply.task, self._speculative and self._speculative.task,
-                             self._candidate and self._candidate.check, *self._background) if t and not t.done()]
+        tasks = [
+            t
+            for t in (
+                self._partial,
+                reply and reply.task,
+                self._speculative and self._speculative.task,
+                self._candidate and self._candidate.check,
+                *self._background,
+            )
+            if t and not t.done()
+        ]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -256,8 +270,9 @@ class Session:
         finally:
             self._reply_over(reply)
 
-    async def _say(self, reply: _Reply, answer: Reply, heard: Transcript | None = None,
-                   tracker: LanguageTracker | None = None) -> None:
+    async def _say(
+        self, reply: _Reply, answer: Reply, heard: Transcript | None = None, tracker: LanguageTracker | None = None
+    ) -> None:
         """Synthesise the answer; once the turn is committed, it enters the history and plays."""
         turn = reply.turn
         turn.first_text_at = self.clock()
@@ -295,8 +310,9 @@ class Session:
         elif self.state in (State.THINKING, State.SPEAKING):
             self._set_state(State.LISTENING)
 
-    def _accept(self, reply: _Reply, answer: Reply, heard: Transcript | None = None,
-                tracker: LanguageTracker | None = None) -> None:
+    def _accept(
+        self, reply: _Reply, answer: Reply, heard: Transcript | None = None, tracker: LanguageTracker | None = None
+    ) -> None:
         """The turn is real: it enters the history and the record. `heard` is None when the
         assistant speaks unasked (a handoff requested by button or key)."""
         turn = reply.turn
@@ -314,8 +330,14 @@ class Session:
         reply.accepted = True
         self.history.add_assistant(answer.text, answer.language)
         self.turns.append(turn)
-        self.on_event({"type": "reply", "text": answer.text, "language": answer.language,
-                       "products": [p.to_dict(with_variants=False) for p in answer.products]})
+        self.on_event(
+            {
+                "type": "reply",
+                "text": answer.text,
+                "language": answer.language,
+                "products": [p.to_dict(with_variants=False) for p in answer.products],
+            }
+        )
         self.output.start_reply()
 
     async def _play(self, reply: _Reply, chunk: SpeechChunk) -> None:
@@ -346,8 +368,9 @@ class Session:
             self._candidate = None  # from here on this speech is the shopper's next turn
             self._set_state(State.USER_SPEAKING)
 
-    async def _settle_candidate(self, candidate: _Candidate, utterance: Utterance, ended_at: float,
-                                speech_end_at: float) -> None:
+    async def _settle_candidate(
+        self, candidate: _Candidate, utterance: Utterance, ended_at: float, speech_end_at: float
+    ) -> None:
         """Speech during a reply has ended: an interruption becomes a turn, an acknowledgement is dropped."""
         if candidate.check is not None:
             await asyncio.gather(candidate.check, return_exceptions=True)  # never cut a check off mid-way
@@ -406,16 +429,24 @@ class Session:
 
     def _hand_off(self, reason: str, language: str) -> None:
         self._set_state(State.HANDED_OFF)
-        transcript = [{"role": m.role, "text": m.text, "language": m.language, "at": round(m.at, 3)}
-                      for m in self.history.messages]
+        transcript = [
+            {"role": m.role, "text": m.text, "language": m.language, "at": round(m.at, 3)}
+            for m in self.history.messages
+        ]
         self.on_event({"type": "handoff", "reason": reason, "language": language, "transcript": transcript})
 
     # ---- events -----------------------------------------------------------------------------
     async def _send_partial(self, utterance: Utterance) -> None:
         partial = await self.transcriber.partial(utterance, prior=self._prior_language())
         if partial is not None and utterance is self._utterance:
-            self.on_event({"type": "partial", "committed": partial.committed, "tentative": partial.tentative,
-                           "language": partial.language})
+            self.on_event(
+                {
+                    "type": "partial",
+                    "committed": partial.committed,
+                    "tentative": partial.tentative,
+                    "language": partial.language,
+                }
+            )
 
     def _set_state(self, state: State) -> None:
         if state != self.state:

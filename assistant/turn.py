@@ -34,8 +34,11 @@ class TurnRecord:
 
     def latency_ms(self) -> dict[str, float | None]:
         stamps = {
-            "endpoint": self.endpoint_at, "asr_final": self.asr_final_at, "first_text": self.first_text_at,
-            "first_audio": self.first_audio_at, "voice_to_voice": self.first_sent_at,
+            "endpoint": self.endpoint_at,
+            "asr_final": self.asr_final_at,
+            "first_text": self.first_text_at,
+            "first_audio": self.first_audio_at,
+            "voice_to_voice": self.first_sent_at,
         }
         out = {k: None if v is None else round((v - self.speech_end_at) * 1000, 1) for k, v in stamps.items()}
         if self.barge_in_ms is not None:

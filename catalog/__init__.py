@@ -7,6 +7,7 @@ Stands alone: imports nothing from the project's other packages.
     tools = CatalogTools(store)
     tools.call("search_products", {"query": "auriculares inalámbricos"}, session_id="s1")
 """
+
 from catalog.cart import Cart, CartLine, CartStore
 from catalog.importers.errors import BadRow, CatalogImportError, ImportReport
 from catalog.models import Availability, Order, OrderItem, Policy, Product, SearchHit, Variant
@@ -18,7 +19,23 @@ from catalog.tool_schemas import TOOL_SCHEMAS
 from catalog.tools import CatalogTools
 
 __all__ = [
-    "Availability", "BadRow", "Cart", "CartLine", "CartStore", "CatalogImportError", "CatalogStore",
-    "CatalogTools", "ImportReport", "Order", "OrderItem", "Policy", "Product", "SearchFilters", "SearchHit",
-    "TOOL_SCHEMAS", "ToolError", "Variant", "normalize_order_id",
+    "Availability",
+    "BadRow",
+    "Cart",
+    "CartLine",
+    "CartStore",
+    "CatalogImportError",
+    "CatalogStore",
+    "CatalogTools",
+    "ImportReport",
+    "Order",
+    "OrderItem",
+    "Policy",
+    "Product",
+    "SearchFilters",
+    "SearchHit",
+    "TOOL_SCHEMAS",
+    "ToolError",
+    "Variant",
+    "normalize_order_id",
 ]

@@ -5,6 +5,7 @@
 Prints import time (rows written, then embedding index), search p50/p95 with cold query-embedding cache,
 and the top-3 hit rate of catalog/data/multilingual_queries.json (en/es/zh/fr) per language.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,10 +22,56 @@ from catalog.importers.run import import_file
 from catalog.semantic import Embedder
 from catalog.store import CatalogStore
 
-_SYLLABLES_A = ["Nor", "Vel", "Ar", "Kes", "Lum", "Tor", "Bri", "Cal", "Dra", "Fen", "Gal", "Hal", "Iso", "Jun",
-                "Kal", "Mar", "Nim", "Ost", "Pel", "Quin", "Ros", "Sol", "Tal", "Ul", "Ves", "Wyn"]
-_SYLLABLES_B = ["vik", "ora", "den", "mont", "ara", "wick", "lin", "ton", "vale", "rix", "mere", "stone",
-                "field", "berg", "ley", "wood", "crest", "port", "brook", "ridge"]
+_SYLLABLES_A = [
+    "Nor",
+    "Vel",
+    "Ar",
+    "Kes",
+    "Lum",
+    "Tor",
+    "Bri",
+    "Cal",
+    "Dra",
+    "Fen",
+    "Gal",
+    "Hal",
+    "Iso",
+    "Jun",
+    "Kal",
+    "Mar",
+    "Nim",
+    "Ost",
+    "Pel",
+    "Quin",
+    "Ros",
+    "Sol",
+    "Tal",
+    "Ul",
+    "Ves",
+    "Wyn",
+]
+_SYLLABLES_B = [
+    "vik",
+    "ora",
+    "den",
+    "mont",
+    "ara",
+    "wick",
+    "lin",
+    "ton",
+    "vale",
+    "rix",
+    "mere",
+    "stone",
+    "field",
+    "berg",
+    "ley",
+    "wood",
+    "crest",
+    "port",
+    "brook",
+    "ridge",
+]
 _EDITIONS = ["", "Pro", "Lite", "Classic", "Plus", "Everyday", "Essential", "Max", "Sport", "Studio", "Air", "Flex"]
 
 
@@ -88,12 +135,15 @@ def run(n: int, db: Path, embedder: Embedder | None) -> dict:
     return {
         "products": report.inserted + report.updated,
         "variants": sum(len(p["variants"]) for p in products),
-        "import_rows_s": round(t_rows, 2), "embedding_index_s": round(t_embed, 2),
-        "search_p50_ms": round(statistics.median(latencies), 2), "search_p95_ms": round(percentile(latencies, 95), 2),
+        "import_rows_s": round(t_rows, 2),
+        "embedding_index_s": round(t_embed, 2),
+        "search_p50_ms": round(statistics.median(latencies), 2),
+        "search_p95_ms": round(percentile(latencies, 95), 2),
         "filtered_search_p95_ms": round(percentile(filtered, 95), 2),
         "top3_hit_rate": round(sum(hits_all) / len(hits_all), 3),
         "top3_by_language": {k: round(sum(v) / len(v), 3) for k, v in per_lang.items()},
-        "queries": len(hits_all), "embeddings": bool(semantic is not None and semantic.available),
+        "queries": len(hits_all),
+        "embeddings": bool(semantic is not None and semantic.available),
     }
 
 

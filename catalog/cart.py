@@ -1,5 +1,6 @@
 """Per-session shopping carts, in memory. Prices and stock are re-read from the catalog on every view,
 so a cart never states a price the catalog no longer has."""
+
 from __future__ import annotations
 
 import threading
@@ -27,9 +28,18 @@ class CartLine:
         return self.unit_price * self.quantity
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sku": self.sku, "product_id": self.product_id, "title": self.title, "options": dict(self.options),
-                "quantity": self.quantity, "unit_price": str(self.unit_price), "line_total": str(self.line_total),
-                "currency": self.currency, "in_stock": self.in_stock, "stock": self.stock}
+        return {
+            "sku": self.sku,
+            "product_id": self.product_id,
+            "title": self.title,
+            "options": dict(self.options),
+            "quantity": self.quantity,
+            "unit_price": str(self.unit_price),
+            "line_total": str(self.line_total),
+            "currency": self.currency,
+            "in_stock": self.in_stock,
+            "stock": self.stock,
+        }
 
 
 @dataclass(frozen=True)
@@ -51,9 +61,14 @@ class Cart:
         return self.lines[0].currency if self.lines else "USD"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"session_id": self.session_id, "lines": [line.to_dict() for line in self.lines],
-                "item_count": self.item_count, "subtotal": str(self.subtotal), "currency": self.currency,
-                "message": self.message}
+        return {
+            "session_id": self.session_id,
+            "lines": [line.to_dict() for line in self.lines],
+            "item_count": self.item_count,
+            "subtotal": str(self.subtotal),
+            "currency": self.currency,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -93,7 +108,14 @@ class CartStore:
 
 
 def cart_line(product: Product, variant: Variant, quantity: int) -> CartLine:
-    return CartLine(sku=variant.sku, product_id=product.id, title=product.title, options=dict(variant.options),
-                    quantity=quantity, unit_price=variant.price, currency=product.currency,
-                    in_stock=variant.stock >= quantity if variant.stock_exact else variant.stock > 0,
-                    stock=variant.stock if variant.stock_exact else None)
+    return CartLine(
+        sku=variant.sku,
+        product_id=product.id,
+        title=product.title,
+        options=dict(variant.options),
+        quantity=quantity,
+        unit_price=variant.price,
+        currency=product.currency,
+        in_stock=variant.stock >= quantity if variant.stock_exact else variant.stock > 0,
+        stock=variant.stock if variant.stock_exact else None,
+    )

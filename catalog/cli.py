@@ -3,6 +3,7 @@
 assistant/cli.py calls add_catalog_commands(subparsers) and passes the configured db path as --db's
 default via set_defaults(db=...) or the argument itself.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,11 @@ from catalog.store import CatalogStore
 DEFAULT_DB = "catalog.db"
 
 
-def add_catalog_commands(subparsers: argparse._SubParsersAction, default_db: str = DEFAULT_DB,
-                         embedder_factory: Callable[[], Embedder | None] | None = None) -> None:
+def add_catalog_commands(
+    subparsers: argparse._SubParsersAction,
+    default_db: str = DEFAULT_DB,
+    embedder_factory: Callable[[], Embedder | None] | None = None,
+) -> None:
     """`embedder_factory` gives the multilingual embedder (the app passes models.embedder.load_embedder);
     without one, search and import use keywords only."""
     catalog = subparsers.add_parser("catalog", help="import products/orders/policies, search the catalog")
@@ -31,8 +35,13 @@ def add_catalog_commands(subparsers: argparse._SubParsersAction, default_db: str
     imp = sub.add_parser("import", help="import a Shopify CSV, Merchant Center feed, or JSON/JSONL/CSV file")
     imp.add_argument("file")
     imp.add_argument("--format", choices=FORMATS, help="default: from the file name and header")
-    imp.add_argument("--map", action="append", default=[], metavar="FIELD=PATH",
-                     help="canonical field <- dotted path/column in the source (repeatable)")
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=PATH",
+        help="canonical field <- dotted path/column in the source (repeatable)",
+    )
     imp.add_argument("--kind", choices=("products", "orders", "policies"), default="products")
     imp.add_argument("--skip-bad", action="store_true", help="import good rows, report bad ones")
     imp.add_argument("--db", default=default_db, help=f"SQLite catalog file (default: {default_db})")
@@ -75,8 +84,15 @@ def run_import(args: argparse.Namespace) -> int:
         return 2
     with CatalogStore.open(args.db, embedder=args.embedder_factory()) as store:
         try:
-            report = import_file(store, args.file, fmt=args.format, kind=args.kind, mapping=mapping,
-                                 skip_bad=args.skip_bad, progress=None if not args.no_progress else False)
+            report = import_file(
+                store,
+                args.file,
+                fmt=args.format,
+                kind=args.kind,
+                mapping=mapping,
+                skip_bad=args.skip_bad,
+                progress=None if not args.no_progress else False,
+            )
         except CatalogImportError as err:
             print(err.report.summary(), file=sys.stderr)
             print("nothing was changed; fix the rows above or re-run with --skip-bad", file=sys.stderr)
@@ -91,9 +107,18 @@ def run_import(args: argparse.Namespace) -> int:
 def run_search(args: argparse.Namespace) -> int:
     with CatalogStore.open(args.db, embedder=args.embedder_factory()) as store:
         try:
-            hits = store.search(args.query, limit=args.limit, max_price=args.max_price, min_price=args.min_price,
-                                brand=args.brand, category=args.category, color=args.color, size=args.size,
-                                in_stock=args.in_stock or None, sort=args.sort)
+            hits = store.search(
+                args.query,
+                limit=args.limit,
+                max_price=args.max_price,
+                min_price=args.min_price,
+                brand=args.brand,
+                category=args.category,
+                color=args.color,
+                size=args.size,
+                in_stock=args.in_stock or None,
+                sort=args.sort,
+            )
         except ValueError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2

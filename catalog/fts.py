@@ -1,4 +1,5 @@
 """Keyword retrieval over the FTS5 index (BM25) and filtered browsing, as (product id, score) pairs."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -9,15 +10,18 @@ from catalog.query import SearchFilters, fts_match_expression
 _BM25 = "bm25(products_fts, 8.0, 3.0, 3.0, 3.0, 1.0)"
 
 
-def keyword_candidates(conn: sqlite3.Connection, text: str, filters: SearchFilters,
-                       limit: int) -> list[tuple[str, float]]:
+def keyword_candidates(
+    conn: sqlite3.Connection, text: str, filters: SearchFilters, limit: int
+) -> list[tuple[str, float]]:
     """Best BM25 matches (higher score = better) that pass the filters."""
     match = fts_match_expression(text)
     if match is None:
         return []
     where, params = filters.where_sql()
-    base = (f"SELECT p.id, m.score FROM ({{inner}}) m JOIN products p ON p.rowid = m.rowid "
-            f"WHERE {where} ORDER BY m.score DESC LIMIT ?")
+    base = (
+        f"SELECT p.id, m.score FROM ({{inner}}) m JOIN products p ON p.rowid = m.rowid "
+        f"WHERE {where} ORDER BY m.score DESC LIMIT ?"
+    )
     inner = f"SELECT rowid, -{_BM25} AS score FROM products_fts WHERE products_fts MATCH ?"
     wide = max(limit * 10, 400)
     try:
@@ -26,8 +30,9 @@ def keyword_candidates(conn: sqlite3.Connection, text: str, filters: SearchFilte
         else:
             # Filter the best few hundred keyword matches first: checking variants for every match of a
             # common word is what makes filtered searches slow; scan all matches only if too few pass.
-            rows = conn.execute(base.format(inner=inner + " ORDER BY score DESC LIMIT ?"),
-                                [match, wide, *params, limit]).fetchall()
+            rows = conn.execute(
+                base.format(inner=inner + " ORDER BY score DESC LIMIT ?"), [match, wide, *params, limit]
+            ).fetchall()
             if len(rows) < limit:
                 rows = conn.execute(base.format(inner=inner), [match, *params, limit]).fetchall()
     except sqlite3.OperationalError:

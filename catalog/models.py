@@ -2,6 +2,7 @@
 
 Prices are Decimal end to end: a spoken price must equal the stored one to the cent.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -127,12 +128,27 @@ class OrderItem:
     sku: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "quantity": self.quantity, "unit_price": str(self.unit_price),
-                "product_id": self.product_id, "sku": self.sku}
+        return {
+            "title": self.title,
+            "quantity": self.quantity,
+            "unit_price": str(self.unit_price),
+            "product_id": self.product_id,
+            "sku": self.sku,
+        }
 
 
-ORDER_STATUSES = ("pending", "processing", "shipped", "in_transit", "out_for_delivery",
-                  "delivered", "cancelled", "returned", "refunded", "delayed")
+ORDER_STATUSES = (
+    "pending",
+    "processing",
+    "shipped",
+    "in_transit",
+    "out_for_delivery",
+    "delivered",
+    "cancelled",
+    "returned",
+    "refunded",
+    "delayed",
+)
 
 
 @dataclass(frozen=True)

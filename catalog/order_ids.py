@@ -3,6 +3,7 @@
 ASR writes digits as words, splits letters off, and adds filler ("my order number is"); the store keys are
 compact upper-case ids, so every lookup goes through normalize_order_id first.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,35 +11,158 @@ import unicodedata
 
 _DIGITS = {
     # English (+ "oh"/"o" for zero as read out in ids)
-    "zero": "0", "oh": "0", "o": "0", "nought": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "zero": "0",
+    "oh": "0",
+    "o": "0",
+    "nought": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
     # Spanish / Portuguese
-    "cero": "0", "uno": "1", "una": "1", "um": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5",
-    "seis": "6", "siete": "7", "ocho": "8", "nueve": "9",
+    "cero": "0",
+    "uno": "1",
+    "una": "1",
+    "um": "1",
+    "dos": "2",
+    "tres": "3",
+    "cuatro": "4",
+    "cinco": "5",
+    "seis": "6",
+    "siete": "7",
+    "ocho": "8",
+    "nueve": "9",
     # French
-    "zéro": "0", "un": "1", "une": "1", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "sept": "7",
-    "huit": "8", "neuf": "9",
+    "zéro": "0",
+    "un": "1",
+    "une": "1",
+    "deux": "2",
+    "trois": "3",
+    "quatre": "4",
+    "cinq": "5",
+    "sept": "7",
+    "huit": "8",
+    "neuf": "9",
     # German
-    "null": "0", "eins": "1", "zwei": "2", "drei": "3", "vier": "4", "fünf": "5", "sechs": "6",
-    "sieben": "7", "acht": "8", "neun": "9",
+    "null": "0",
+    "eins": "1",
+    "zwei": "2",
+    "drei": "3",
+    "vier": "4",
+    "fünf": "5",
+    "sechs": "6",
+    "sieben": "7",
+    "acht": "8",
+    "neun": "9",
 }
-_TEENS = {"ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
-          "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19"}
-_TENS = {"twenty": 2, "thirty": 3, "forty": 4, "fifty": 5, "sixty": 6, "seventy": 7, "eighty": 8,
-         "ninety": 9}
+_TEENS = {
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "thirteen": "13",
+    "fourteen": "14",
+    "fifteen": "15",
+    "sixteen": "16",
+    "seventeen": "17",
+    "eighteen": "18",
+    "nineteen": "19",
+}
+_TENS = {"twenty": 2, "thirty": 3, "forty": 4, "fifty": 5, "sixty": 6, "seventy": 7, "eighty": 8, "ninety": 9}
 _REPEAT = {"double": 2, "triple": 3}
 _CJK_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
-_FILLER = {"order", "orders", "number", "no", "num", "nr", "id", "is", "my", "the", "its", "it's", "it",
-           "pedido", "número", "numero", "commande", "numéro", "bestellung", "nummer", "de", "mi", "ma",
-           "mon", "el", "la", "le", "es", "est", "ist", "meine", "and", "y", "et", "what", "where",
-           "about", "status", "of", "for", "check", "track", "please", "um", "uh", "er"}
+_FILLER = {
+    "order",
+    "orders",
+    "number",
+    "no",
+    "num",
+    "nr",
+    "id",
+    "is",
+    "my",
+    "the",
+    "its",
+    "it's",
+    "it",
+    "pedido",
+    "número",
+    "numero",
+    "commande",
+    "numéro",
+    "bestellung",
+    "nummer",
+    "de",
+    "mi",
+    "ma",
+    "mon",
+    "el",
+    "la",
+    "le",
+    "es",
+    "est",
+    "ist",
+    "meine",
+    "and",
+    "y",
+    "et",
+    "what",
+    "where",
+    "about",
+    "status",
+    "of",
+    "for",
+    "check",
+    "track",
+    "please",
+    "um",
+    "uh",
+    "er",
+}
 # Letter names and the NATO alphabet, only trusted right before digits ("bravo one two" -> B12).
-_LETTERS = {"ay": "A", "alpha": "A", "alfa": "A", "bee": "B", "bravo": "B", "cee": "C", "charlie": "C",
-            "dee": "D", "delta": "D", "echo": "E", "eff": "F", "foxtrot": "F", "gee": "G", "golf": "G",
-            "hotel": "H", "jay": "J", "kay": "K", "kilo": "K", "lima": "L", "mike": "M", "november": "N",
-            "papa": "P", "pee": "P", "quebec": "Q", "romeo": "R", "sierra": "S", "tango": "T", "tee": "T",
-            "victor": "V", "vee": "V", "whiskey": "W", "xray": "X", "ex": "X", "yankee": "Y", "zulu": "Z",
-            "zed": "Z", "zee": "Z"}
+_LETTERS = {
+    "ay": "A",
+    "alpha": "A",
+    "alfa": "A",
+    "bee": "B",
+    "bravo": "B",
+    "cee": "C",
+    "charlie": "C",
+    "dee": "D",
+    "delta": "D",
+    "echo": "E",
+    "eff": "F",
+    "foxtrot": "F",
+    "gee": "G",
+    "golf": "G",
+    "hotel": "H",
+    "jay": "J",
+    "kay": "K",
+    "kilo": "K",
+    "lima": "L",
+    "mike": "M",
+    "november": "N",
+    "papa": "P",
+    "pee": "P",
+    "quebec": "Q",
+    "romeo": "R",
+    "sierra": "S",
+    "tango": "T",
+    "tee": "T",
+    "victor": "V",
+    "vee": "V",
+    "whiskey": "W",
+    "xray": "X",
+    "ex": "X",
+    "yankee": "Y",
+    "zulu": "Z",
+    "zed": "Z",
+    "zee": "Z",
+}
 _TOKEN_RE = re.compile(r"[a-zà-ÿ]+|\d+", re.I)
 
 
@@ -101,8 +225,14 @@ def _starts_id(tokens: list[str], i: int) -> bool:
     """Digits (or more spelled letters, then digits) come next: "A 1 0 1 7", "a b 1 2"."""
     while i < len(tokens):
         tok = tokens[i]
-        if tok.isdigit() or tok in _DIGITS or tok in _TEENS or tok in _TENS or tok in _REPEAT or \
-                (tok.isalnum() and any(c.isdigit() for c in tok)):
+        if (
+            tok.isdigit()
+            or tok in _DIGITS
+            or tok in _TEENS
+            or tok in _TENS
+            or tok in _REPEAT
+            or (tok.isalnum() and any(c.isdigit() for c in tok))
+        ):
             return True
         if not (len(tok) == 1 and tok.isalpha()) and tok not in _LETTERS:
             return False

@@ -1,4 +1,5 @@
 """Search inputs: a forgiving FTS5 match expression from free text, and typed filters -> SQL."""
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,144 @@ SortOrder = Literal["relevance", "price_asc", "price_desc", "rating"]
 SORT_ORDERS: tuple[str, ...] = ("relevance", "price_asc", "price_desc", "rating")
 
 # Words that carry no product meaning in the languages shoppers use; dropping them keeps BM25 focused.
-STOP_WORDS = frozenset(["a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "with", "without", "at", "by", "from", "is", "are", "do", "does", "have", "has", "i", "me", "my", "you", "your", "we", "our", "it", "this", "that", "these", "those", "some", "any", "can", "could", "would", "want", "need", "looking", "look", "find", "show", "please", "something", "like", "about", "under", "over", "below", "above", "than", "less", "more", "cheap", "cheaper", "price", "cost", "how", "much", "many", "what", "which", "el", "la", "los", "las", "un", "una", "unos", "unas", "de", "del", "y", "o", "para", "con", "sin", "en", "por", "que", "es", "son", "tiene", "tienen", "busco", "quiero", "necesito", "algo", "mi", "me", "muy", "mas", "más", "menos", "barato", "le", "les", "un", "une", "des", "du", "de", "et", "ou", "pour", "avec", "sans", "en", "par", "est", "sont", "je", "veux", "cherche", "quelque", "chose", "mon", "ma", "mes", "der", "die", "das", "ein", "eine", "und", "oder", "für", "mit", "ohne", "ich", "suche", "möchte"])
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "with",
+        "without",
+        "at",
+        "by",
+        "from",
+        "is",
+        "are",
+        "do",
+        "does",
+        "have",
+        "has",
+        "i",
+        "me",
+        "my",
+        "you",
+        "your",
+        "we",
+        "our",
+        "it",
+        "this",
+        "that",
+        "these",
+        "those",
+        "some",
+        "any",
+        "can",
+        "could",
+        "would",
+        "want",
+        "need",
+        "looking",
+        "look",
+        "find",
+        "show",
+        "please",
+        "something",
+        "like",
+        "about",
+        "under",
+        "over",
+        "below",
+        "above",
+        "than",
+        "less",
+        "more",
+        "cheap",
+        "cheaper",
+        "price",
+        "cost",
+        "how",
+        "much",
+        "many",
+        "what",
+        "which",
+        "el",
+        "la",
+        "los",
+        "las",
+        "un",
+        "una",
+        "unos",
+        "unas",
+        "de",
+        "del",
+        "y",
+        "o",
+        "para",
+        "con",
+        "sin",
+        "en",
+        "por",
+        "que",
+        "es",
+        "son",
+        "tiene",
+        "tienen",
+        "busco",
+        "quiero",
+        "necesito",
+        "algo",
+        "mi",
+        "me",
+        "muy",
+        "mas",
+        "más",
+        "menos",
+        "barato",
+        "le",
+        "les",
+        "un",
+        "une",
+        "des",
+        "du",
+        "de",
+        "et",
+        "ou",
+        "pour",
+        "avec",
+        "sans",
+        "en",
+        "par",
+        "est",
+        "sont",
+        "je",
+        "veux",
+        "cherche",
+        "quelque",
+        "chose",
+        "mon",
+        "ma",
+        "mes",
+        "der",
+        "die",
+        "das",
+        "ein",
+        "eine",
+        "und",
+        "oder",
+        "für",
+        "mit",
+        "ohne",
+        "ich",
+        "suche",
+        "möchte",
+    ]
+)
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
@@ -49,8 +187,9 @@ class SearchFilters:
         known = {f.name for f in fields(cls)}
         unknown = set(kwargs) - known - {"colour"}
         if unknown:
-            raise ValueError(f"unknown search filter(s): {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(sorted(known))}")
+            raise ValueError(
+                f"unknown search filter(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
+            )
         if kwargs.get("colour") and not kwargs.get("color"):
             kwargs["color"] = kwargs["colour"]
         kwargs.pop("colour", None)
@@ -108,13 +247,17 @@ class SearchFilters:
             variant.append("v.price_num <= ?")
             params.append(float(self.max_price))
         if variant:
-            clauses.append("EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND "
-                           + " AND ".join(variant) + ")")
+            clauses.append(
+                "EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND " + " AND ".join(variant) + ")"
+            )
         return (" AND ".join(clauses) or "1"), params
 
     def order_sql(self) -> str | None:
-        return {"price_asc": "p.price_num ASC", "price_desc": "p.price_num DESC",
-                "rating": "COALESCE(p.rating, 0) DESC, p.rating_count DESC"}.get(self.sort)
+        return {
+            "price_asc": "p.price_num ASC",
+            "price_desc": "p.price_num DESC",
+            "rating": "COALESCE(p.rating, 0) DESC, p.rating_count DESC",
+        }.get(self.sort)
 
 
 def _like(value: str) -> str:

@@ -3,13 +3,17 @@
 Each migration runs in its own transaction and records its version in schema_migrations, so reopening a
 file written by an older release upgrades it in place and keeps every row.
 """
+
 from __future__ import annotations
 
 import sqlite3
 import time
 
 MIGRATIONS: list[tuple[int, str, str]] = [
-    (1, "products, variants, orders, policies, full-text index", """
+    (
+        1,
+        "products, variants, orders, policies, full-text index",
+        """
         CREATE TABLE products (
             id TEXT PRIMARY KEY,
             title TEXT NOT NULL,
@@ -78,26 +82,37 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             days_max INTEGER,
             PRIMARY KEY (topic, country)
         );
-    """),
-    (2, "cached sentence embeddings per product", """
+    """,
+    ),
+    (
+        2,
+        "cached sentence embeddings per product",
+        """
         CREATE TABLE product_embeddings (
             product_id TEXT PRIMARY KEY REFERENCES products(id) ON DELETE CASCADE,
             model TEXT NOT NULL,                      -- model id + weight hash: a new model re-embeds
             text_hash TEXT NOT NULL,                  -- hash of the embedded text: unchanged rows are kept
             vector BLOB NOT NULL                      -- float16 little-endian
         );
-    """),
-    (3, "variants.stock_exact: feeds that only say 'in stock' have no count to quote", """
+    """,
+    ),
+    (
+        3,
+        "variants.stock_exact: feeds that only say 'in stock' have no count to quote",
+        """
         ALTER TABLE variants ADD COLUMN stock_exact INTEGER NOT NULL DEFAULT 1;
-    """),
+    """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 
 def current_version(conn: sqlite3.Connection) -> int:
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                 "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at REAL NOT NULL)")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at REAL NOT NULL)"
+    )
     row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
     return int(row[0] or 0)
 

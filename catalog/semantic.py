@@ -4,6 +4,7 @@ Vectors live in the SQLite file (product_embeddings, float16) keyed by a hash of
 the model id, so reopening a catalog costs no model time and a re-import re-embeds only what changed.
 In memory we keep one float32 matrix; a query is one embedding call plus a matrix-vector product.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,7 +78,8 @@ class SemanticIndex:
         model = self._embedder.model_id
         rows = self._store.execute(
             "SELECT p.id, p.title, p.description, e.text_hash, e.model "
-            "FROM products p LEFT JOIN product_embeddings e ON e.product_id = p.id")
+            "FROM products p LEFT JOIN product_embeddings e ON e.product_id = p.id"
+        )
         todo: list[tuple[str, str, str]] = []
         for r in rows:
             text = passage_text(r["title"], r["description"])
@@ -96,27 +98,33 @@ class SemanticIndex:
         vectors: dict[str, np.ndarray] = {}
         bar = tqdm(total=len(unique), desc="embedding products", unit=" texts", disable=not progress, leave=False)
         for start in range(0, len(unique), _BATCH):
-            chunk = unique[start:start + _BATCH]
+            chunk = unique[start : start + _BATCH]
             for text, vec in zip(chunk, self._embedder.passages(chunk)):
                 vectors[text] = vec.astype(np.float16)
             bar.update(len(chunk))
         bar.close()
         with self._store.transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO product_embeddings VALUES (?, ?, ?, ?)",
-                             [(pid, model, digest, vectors[text].tobytes()) for pid, text, digest in todo])
+            conn.executemany(
+                "INSERT OR REPLACE INTO product_embeddings VALUES (?, ?, ?, ?)",
+                [(pid, model, digest, vectors[text].tobytes()) for pid, text, digest in todo],
+            )
 
     def _load_matrix(self) -> tuple[list[str], np.ndarray]:
         """Cached (ids, float32 matrix), reloaded from SQLite after any write."""
         with self._lock:
             if self._stale or self._matrix is None:
                 assert self._embedder is not None
-                rows = self._store.execute("SELECT product_id, vector FROM product_embeddings WHERE model = ?",
-                                           (self._embedder.model_id,))
+                rows = self._store.execute(
+                    "SELECT product_id, vector FROM product_embeddings WHERE model = ?", (self._embedder.model_id,)
+                )
                 self._ids = [r[0] for r in rows]
                 self._pos = {pid: i for i, pid in enumerate(self._ids)}
                 data = b"".join(r[1] for r in rows)
-                self._matrix = np.frombuffer(data, dtype=np.float16).reshape(len(rows), -1).astype(np.float32) \
-                    if rows else np.zeros((0, self._embedder.dim), np.float32)
+                self._matrix = (
+                    np.frombuffer(data, dtype=np.float16).reshape(len(rows), -1).astype(np.float32)
+                    if rows
+                    else np.zeros((0, self._embedder.dim), np.float32)
+                )
                 self._stale = False
             return self._ids, self._matrix
 
@@ -136,8 +144,9 @@ class SemanticIndex:
         baseline = float(np.median(sims))
         return {pid: float(sims[self._pos[pid]]) - baseline for pid in product_ids if pid in self._pos}
 
-    def fuse(self, query: str, keyword: list[tuple[str, float]], spec: SearchFilters,
-             pool: int) -> list[tuple[str, float]]:
+    def fuse(
+        self, query: str, keyword: list[tuple[str, float]], spec: SearchFilters, pool: int
+    ) -> list[tuple[str, float]]:
         """Hybrid ranking: min-max normalised BM25 and cosine similarity, blended by SEMANTIC_WEIGHT."""
         if self._embedder is None:
             return keyword
@@ -192,5 +201,4 @@ class SemanticIndex:
 
     def stats(self) -> dict[str, Any]:
         ids, _ = self._load_matrix() if self.available else ([], None)
-        return {"available": self.available, "vectors": len(ids),
-                "engine": getattr(self._embedder, "engine", None)}
+        return {"available": self.available, "vectors": len(ids), "engine": getattr(self._embedder, "engine", None)}

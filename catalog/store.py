@@ -3,6 +3,7 @@
 One connection guarded by a re-entrant lock: the app calls in from several worker threads, and SQLite
 work per call is short, so serialising is simpler and safer than a connection pool.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -109,21 +110,33 @@ class CatalogStore:
                 existing = conn.execute("SELECT rowid FROM products WHERE id = ?", (p.id,)).fetchone()
                 cols = rows.PRODUCT_COLUMNS
                 updates = ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in cols.split(",")[1:])
-                conn.execute(f"INSERT INTO products ({cols}) VALUES ({', '.join('?' * 18)}) "
-                             f"ON CONFLICT(id) DO UPDATE SET {updates}", rows.product_row(p))
-                rowid = existing[0] if existing else conn.execute(
-                    "SELECT rowid FROM products WHERE id = ?", (p.id,)).fetchone()[0]
+                conn.execute(
+                    f"INSERT INTO products ({cols}) VALUES ({', '.join('?' * 18)}) "
+                    f"ON CONFLICT(id) DO UPDATE SET {updates}",
+                    rows.product_row(p),
+                )
+                rowid = (
+                    existing[0]
+                    if existing
+                    else conn.execute("SELECT rowid FROM products WHERE id = ?", (p.id,)).fetchone()[0]
+                )
                 if existing:
                     conn.execute("DELETE FROM products_fts WHERE rowid = ?", (rowid,))
                     conn.execute("DELETE FROM variants WHERE product_id = ?", (p.id,))
                     updated += 1
                 else:
                     inserted += 1
-                conn.execute("INSERT INTO products_fts (rowid, title, brand, category, tags, description) "
-                             "VALUES (?, ?, ?, ?, ?, ?)", (rowid, *rows.fts_row(p)))
-                conn.executemany("INSERT INTO variants (sku, product_id, position, options, color, size, "
-                                 "material, price, price_num, compare_at_price, stock, gtin, stock_exact) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.variant_rows(p))
+                conn.execute(
+                    "INSERT INTO products_fts (rowid, title, brand, category, tags, description) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (rowid, *rows.fts_row(p)),
+                )
+                conn.executemany(
+                    "INSERT INTO variants (sku, product_id, position, options, color, size, "
+                    "material, price, price_num, compare_at_price, stock, gtin, stock_exact) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows.variant_rows(p),
+                )
             if self.semantic is not None:
                 self.semantic.invalidate()
         return inserted, updated
@@ -132,11 +145,13 @@ class CatalogStore:
         return self._upsert("orders", "id", [((o.id,), rows.order_row(o)) for o in orders])
 
     def upsert_policies(self, policies: Iterable[Policy]) -> tuple[int, int]:
-        return self._upsert("policies", "topic = ? AND country",
-                            [((p.topic, p.country), rows.policy_row(p)) for p in policies])
+        return self._upsert(
+            "policies", "topic = ? AND country", [((p.topic, p.country), rows.policy_row(p)) for p in policies]
+        )
 
-    def _upsert(self, table: str, key_sql: str,
-                items: Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]]) -> tuple[int, int]:
+    def _upsert(
+        self, table: str, key_sql: str, items: Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]]
+    ) -> tuple[int, int]:
         inserted = updated = 0
         with self.transaction() as conn:
             for key, row in items:
@@ -151,7 +166,7 @@ class CatalogStore:
         out: dict[str, str] = {}
         with self._lock:
             for start in range(0, len(skus), 500):
-                chunk = list(skus[start:start + 500])
+                chunk = list(skus[start : start + 500])
                 q = f"SELECT sku, product_id FROM variants WHERE sku IN ({', '.join('?' * len(chunk))})"
                 out.update({r[0]: r[1] for r in self._conn.execute(q, chunk)})
         return out
@@ -164,8 +179,9 @@ class CatalogStore:
     def main_currency(self) -> str:
         """The currency most products are priced in ("USD" for an empty store)."""
         with self._lock:
-            row = self._conn.execute("SELECT currency, COUNT(*) AS n FROM products GROUP BY currency "
-                                     "ORDER BY n DESC LIMIT 1").fetchone()
+            row = self._conn.execute(
+                "SELECT currency, COUNT(*) AS n FROM products GROUP BY currency ORDER BY n DESC LIMIT 1"
+            ).fetchone()
         return str(row[0]) if row and row[0] else "USD"
 
     def get_product(self, product_id: str) -> Product | None:
@@ -181,8 +197,9 @@ class CatalogStore:
         with self._lock:
             prows = {r["id"]: r for r in self._conn.execute(f"SELECT * FROM products WHERE id IN ({marks})", ids)}
             variants: dict[str, list[Any]] = {}
-            for r in self._conn.execute(f"SELECT * FROM variants WHERE product_id IN ({marks}) "
-                                        "ORDER BY product_id, position", ids):
+            for r in self._conn.execute(
+                f"SELECT * FROM variants WHERE product_id IN ({marks}) ORDER BY product_id, position", ids
+            ):
                 variants.setdefault(r["product_id"], []).append(rows.variant_from_row(r))
         return [rows.product_from_row(prows[i], variants.get(i, [])) for i in ids if i in prows]
 
@@ -236,17 +253,24 @@ class CatalogStore:
         out: set[str] = set()
         with self._lock:
             for start in range(0, len(candidates), 900):
-                chunk = list(candidates[start:start + 900])
+                chunk = list(candidates[start : start + 900])
                 sql = f"SELECT p.id FROM products p WHERE p.id IN ({', '.join('?' * len(chunk))}) AND {where}"
                 out.update(r[0] for r in self._conn.execute(sql, [*chunk, *params]))
         return out
 
-    def check_availability(self, product_id: str, size: str | None = None,
-                           color: str | None = None) -> Availability:
+    def check_availability(self, product_id: str, size: str | None = None, color: str | None = None) -> Availability:
         product = self.get_product(product_id)
         if product is None:
-            return Availability(product_id=product_id, title="", found=False, in_stock=False, stock=0,
-                                size=size, color=color, variant_exists=False)
+            return Availability(
+                product_id=product_id,
+                title="",
+                found=False,
+                in_stock=False,
+                stock=0,
+                size=size,
+                color=color,
+                variant_exists=False,
+            )
         return match_variants(product, size=size, color=color)
 
     # ---- orders and policies -----------------------------------------------------------------------------
@@ -260,8 +284,9 @@ class CatalogStore:
             if row is None and key.isdigit():
                 # Digits only ("one oh four two"): accept when exactly one order ends with them.
                 found = self._conn.execute("SELECT * FROM orders WHERE id LIKE ? LIMIT 2", (f"%{key}",)).fetchall()
-                row = found[0] if len(found) == 1 and found[0]["id"].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == key \
-                    else None
+                row = (
+                    found[0] if len(found) == 1 and found[0]["id"].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == key else None
+                )
         return rows.order_from_row(row) if row else None
 
     def get_policy(self, topic: str, country: str | None = None) -> Policy | None:
@@ -271,15 +296,18 @@ class CatalogStore:
             return None
         code = normalize_country(country) or "*"
         with self._lock:
-            row = self._conn.execute("SELECT * FROM policies WHERE topic = ? AND country IN (?, '*') "
-                                     "ORDER BY country = '*' LIMIT 1", (key, code)).fetchone()
+            row = self._conn.execute(
+                "SELECT * FROM policies WHERE topic = ? AND country IN (?, '*') ORDER BY country = '*' LIMIT 1",
+                (key, code),
+            ).fetchone()
         return rows.policy_from_row(row) if row else None
 
     def list_policies(self, topic: str | None = None) -> list[Policy]:
         key = normalize_topic(topic) if topic else None
         with self._lock:
-            cur = self._conn.execute("SELECT * FROM policies WHERE ? IS NULL OR topic = ? ORDER BY topic, country",
-                                     (key, key))
+            cur = self._conn.execute(
+                "SELECT * FROM policies WHERE ? IS NULL OR topic = ? ORDER BY topic, country", (key, key)
+            )
             return [rows.policy_from_row(r) for r in cur]
 
     def count_orders(self) -> int:

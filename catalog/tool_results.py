@@ -1,4 +1,5 @@
 """Typed results of the catalog tools. Each to_dict() holds exactly the facts a reply may state."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -48,8 +49,13 @@ class SearchResults:
     hits: tuple[SearchHit, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": True, "query": self.query, "filters": self.filters, "count": len(self.hits),
-                "products": [{"score": round(h.score, 3), **_compact(h.product)} for h in self.hits]}
+        return {
+            "ok": True,
+            "query": self.query,
+            "filters": self.filters,
+            "count": len(self.hits),
+            "products": [{"score": round(h.score, 3), **_compact(h.product)} for h in self.hits],
+        }
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,9 @@ class Comparison:
         items = [_compact(p) for p in self.products]
         rated = [p for p in self.products if p.rating is not None]
         return {
-            "ok": bool(self.products), "products": items, "missing": list(self.missing),
+            "ok": bool(self.products),
+            "products": items,
+            "missing": list(self.missing),
             "cheapest": min(self.products, key=lambda p: p.price).id if self.products else None,
             "best_rated": max(rated, key=lambda p: (p.rating, p.rating_count)).id if rated else None,
             "currency": self.products[0].currency if self.products else None,

@@ -3,6 +3,7 @@
 Typed methods raise ToolError for requests that cannot be met (unknown product, sold-out size, ...);
 `call` turns every outcome into a JSON-ready dict with "ok", so an LLM loop never sees an exception.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,14 +31,34 @@ class CatalogTools:
         self.carts = carts or CartStore()
 
     # ---- catalog -----------------------------------------------------------------------------------------
-    def search_products(self, query: str = "", limit: int = 5, *, min_price: float | str | None = None,
-                        max_price: float | str | None = None, currency: str | None = None,
-                        brand: str | None = None, category: str | None = None, color: str | None = None,
-                        size: str | None = None, in_stock: bool | None = None, min_rating: float | None = None,
-                        sort: str = "relevance") -> SearchResults:
-        given = {"min_price": min_price, "max_price": max_price, "currency": currency, "brand": brand,
-                 "category": category, "color": color, "size": size, "in_stock": in_stock,
-                 "min_rating": min_rating, "sort": sort}
+    def search_products(
+        self,
+        query: str = "",
+        limit: int = 5,
+        *,
+        min_price: float | str | None = None,
+        max_price: float | str | None = None,
+        currency: str | None = None,
+        brand: str | None = None,
+        category: str | None = None,
+        color: str | None = None,
+        size: str | None = None,
+        in_stock: bool | None = None,
+        min_rating: float | None = None,
+        sort: str = "relevance",
+    ) -> SearchResults:
+        given = {
+            "min_price": min_price,
+            "max_price": max_price,
+            "currency": currency,
+            "brand": brand,
+            "category": category,
+            "color": color,
+            "size": size,
+            "in_stock": in_stock,
+            "min_rating": min_rating,
+            "sort": sort,
+        }
         try:
             spec = SearchFilters.from_kwargs(**given)
         except ValueError as err:
@@ -64,8 +85,15 @@ class CatalogTools:
         return Comparison(products=tuple(found), missing=tuple(i for i in ids if i not in known))
 
     # ---- cart --------------------------------------------------------------------------------------------
-    def add_to_cart(self, session_id: str, product_id: str, quantity: int = 1, size: str | None = None,
-                    color: str | None = None, sku: str | None = None) -> Cart:
+    def add_to_cart(
+        self,
+        session_id: str,
+        product_id: str,
+        quantity: int = 1,
+        size: str | None = None,
+        color: str | None = None,
+        sku: str | None = None,
+    ) -> Cart:
         product = self._product(product_id)
         variant = self._pick_variant(product, size=size, color=color, sku=sku)
         quantity = int(quantity)
@@ -74,11 +102,20 @@ class CatalogTools:
         wanted = self.carts.quantity(session_id, variant.sku) + quantity
         if variant.stock <= 0:
             avail = match_variants(product, size=size, color=color)
-            raise ToolError(f"{product.title} ({_describe(variant)}) is out of stock", sku=variant.sku, stock=0,
-                            available_sizes=list(avail.available_sizes), available_colors=list(avail.available_colors))
+            raise ToolError(
+                f"{product.title} ({_describe(variant)}) is out of stock",
+                sku=variant.sku,
+                stock=0,
+                available_sizes=list(avail.available_sizes),
+                available_colors=list(avail.available_colors),
+            )
         if variant.stock_exact and wanted > variant.stock:
-            raise ToolError(f"only {variant.stock} of {product.title} ({_describe(variant)}) in stock",
-                            sku=variant.sku, stock=variant.stock, already_in_cart=wanted - quantity)
+            raise ToolError(
+                f"only {variant.stock} of {product.title} ({_describe(variant)}) in stock",
+                sku=variant.sku,
+                stock=variant.stock,
+                already_in_cart=wanted - quantity,
+            )
         self.carts.set(session_id, product.id, variant.sku, wanted)
         return self.view_cart(session_id, message=f"added {quantity} x {product.title} ({_describe(variant)})")
 
@@ -96,8 +133,9 @@ class CatalogTools:
             lines.append(cart_line(product, variant, qty))
         return Cart(session_id=session_id, lines=tuple(lines), message=message)
 
-    def remove_from_cart(self, session_id: str, product_id: str | None = None, sku: str | None = None,
-                         quantity: int | None = None) -> Cart:
+    def remove_from_cart(
+        self, session_id: str, product_id: str | None = None, sku: str | None = None, quantity: int | None = None
+    ) -> Cart:
         entries = self.carts.entries(session_id)
         targets = [(pid, s, q) for pid, s, q in entries if (sku and s == sku) or (not sku and pid == product_id)]
         if not targets:
@@ -111,8 +149,9 @@ class CatalogTools:
 
     # ---- orders and policies --------------------------------------------------------------------------------
     def get_order_status(self, order_id: str) -> OrderStatus:
-        return OrderStatus(query=order_id, order=self.store.get_order(order_id),
-                           normalized_id=normalize_order_id(order_id))
+        return OrderStatus(
+            query=order_id, order=self.store.get_order(order_id), normalized_id=normalize_order_id(order_id)
+        )
 
     def get_policy(self, topic: str, country: str | None = None) -> PolicyAnswer:
         key = normalize_topic(topic) or topic
@@ -135,14 +174,23 @@ class CatalogTools:
         avail = match_variants(product, size=size, color=color)
         matching = [v for v in product.variants if v.sku in avail.matching_skus]
         if not matching:
-            raise ToolError(f"{product.title} does not come in {_asked(size, color)}",
-                            sizes=product.option_values("size"), colors=product.option_values("color"))
+            raise ToolError(
+                f"{product.title} does not come in {_asked(size, color)}",
+                sizes=product.option_values("size"),
+                colors=product.option_values("color"),
+            )
         if len(matching) > 1:
-            missing = [name for name in ("size", "color", "shade") if len(product.option_values(name)) > 1
-                       and not (name == "size" and size) and not (name in ("color", "shade") and color)]
+            missing = [
+                name
+                for name in ("size", "color", "shade")
+                if len(product.option_values(name)) > 1
+                and not (name == "size" and size)
+                and not (name in ("color", "shade") and color)
+            ]
             if missing:
-                raise ToolError(f"which {' and '.join(missing)}?",
-                                **{f"{m}_options": product.option_values(m) for m in missing})
+                raise ToolError(
+                    f"which {' and '.join(missing)}?", **{f"{m}_options": product.option_values(m) for m in missing}
+                )
         in_stock = [v for v in matching if v.stock > 0]
         return (in_stock or matching)[0]
 
@@ -150,9 +198,12 @@ class CatalogTools:
     def call(self, name: str, arguments: dict[str, Any] | str | None = None, *, session_id: str = "") -> dict[str, Any]:
         """Run a tool by name with JSON arguments; always returns a JSON-ready dict with an "ok" key."""
         handlers: dict[str, Callable[..., Any]] = {
-            "search_products": self.search_products, "get_product": self.get_product,
-            "check_availability": self.check_availability, "compare_products": self.compare_products,
-            "get_order_status": self.get_order_status, "get_policy": self.get_policy,
+            "search_products": self.search_products,
+            "get_product": self.get_product,
+            "check_availability": self.check_availability,
+            "compare_products": self.compare_products,
+            "get_order_status": self.get_order_status,
+            "get_policy": self.get_policy,
             "add_to_cart": lambda **kw: self.add_to_cart(session_id, **kw),
             "view_cart": lambda **kw: self.view_cart(session_id, **kw),
             "remove_from_cart": lambda **kw: self.remove_from_cart(session_id, **kw),

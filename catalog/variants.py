@@ -1,4 +1,5 @@
 """Matching a spoken size/colour to a product's variants ("medium" = "M", "navy" ~ "Navy Blue")."""
+
 from __future__ import annotations
 
 import re
@@ -7,12 +8,38 @@ import unicodedata
 from catalog.models import Availability, Product, Variant
 
 _SIZE_WORDS = {
-    "extra small": "XS", "x small": "XS", "xsmall": "XS", "small": "S", "medium": "M", "mid": "M",
-    "large": "L", "extra large": "XL", "x large": "XL", "xlarge": "XL", "extra extra large": "XXL",
-    "double extra large": "XXL", "2xl": "XXL", "xx large": "XXL", "one size": "ONE SIZE",
-    "pequeña": "S", "pequeño": "S", "mediana": "M", "mediano": "M", "grande": "L", "extra grande": "XL",
-    "petit": "S", "petite": "S", "moyen": "M", "moyenne": "M", "小号": "S", "中号": "M", "大号": "L",
-    "加大号": "XL", "小码": "S", "中码": "M", "大码": "L",
+    "extra small": "XS",
+    "x small": "XS",
+    "xsmall": "XS",
+    "small": "S",
+    "medium": "M",
+    "mid": "M",
+    "large": "L",
+    "extra large": "XL",
+    "x large": "XL",
+    "xlarge": "XL",
+    "extra extra large": "XXL",
+    "double extra large": "XXL",
+    "2xl": "XXL",
+    "xx large": "XXL",
+    "one size": "ONE SIZE",
+    "pequeña": "S",
+    "pequeño": "S",
+    "mediana": "M",
+    "mediano": "M",
+    "grande": "L",
+    "extra grande": "XL",
+    "petit": "S",
+    "petite": "S",
+    "moyen": "M",
+    "moyenne": "M",
+    "小号": "S",
+    "中号": "M",
+    "大号": "L",
+    "加大号": "XL",
+    "小码": "S",
+    "中码": "M",
+    "大码": "L",
 }
 _COLOR_KEYS = ("color", "colour", "shade", "color name")
 _SIZE_KEYS = ("size", "shoe size", "ring size", "talla", "taille")
@@ -63,14 +90,23 @@ def match_variants(product: Product, size: str | None = None, color: str | None 
     matching = [v for v in product.variants if size_ok(v) and color_ok(v)]
     stock = sum(v.stock for v in matching)
     in_stock_match = [v for v in matching if v.stock > 0]
-    price_from = (min(in_stock_match or matching, key=lambda v: v.price).price if matching else None)
+    price_from = min(in_stock_match or matching, key=lambda v: v.price).price if matching else None
     # Alternatives the reply can offer: sizes for the asked colour, colours for the asked size.
     sizes = [s for v in product.variants if v.stock > 0 and color_ok(v) and (s := _option(v, _SIZE_KEYS))]
     colors = [c for v in product.variants if v.stock > 0 and size_ok(v) and (c := _option(v, _COLOR_KEYS))]
     return Availability(
-        product_id=product.id, title=product.title, found=True, in_stock=stock > 0, stock=stock,
-        currency=product.currency, price=price_from, size=size, color=color,
+        product_id=product.id,
+        title=product.title,
+        found=True,
+        in_stock=stock > 0,
+        stock=stock,
+        currency=product.currency,
+        price=price_from,
+        size=size,
+        color=color,
         stock_exact=all(v.stock_exact for v in matching),
-        matching_skus=tuple(v.sku for v in matching), variant_exists=bool(matching),
-        available_sizes=tuple(dict.fromkeys(sizes)), available_colors=tuple(dict.fromkeys(colors)),
+        matching_skus=tuple(v.sku for v in matching),
+        variant_exists=bool(matching),
+        available_sizes=tuple(dict.fromkeys(sizes)),
+        available_colors=tuple(dict.fromkeys(colors)),
     )

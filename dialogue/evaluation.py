@@ -119,8 +119,10 @@ def summarise(results: list[CaseResult], violations: int) -> dict[str, Any]:
         groups: dict[str, list[CaseResult]] = defaultdict(list)
         for r in results:
             groups[getattr(r, key)].append(r)
-        return {k: {"cases": len(v), "success": round(sum(r.passed for r in v) / len(v), 3)}
-                for k, v in sorted(groups.items())}
+        return {
+            k: {"cases": len(v), "success": round(sum(r.passed for r in v) / len(v), 3)}
+            for k, v in sorted(groups.items())
+        }
 
     latencies = sorted(ms for r in results for ms in r.latencies_ms)
     p95 = latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))] if latencies else 0.0
@@ -138,10 +140,14 @@ def summarise(results: list[CaseResult], violations: int) -> dict[str, Any]:
 
 
 def format_report(report: dict[str, Any], verbose: bool = False) -> str:
-    lines = [f"{report['cases']} cases, task success {report['success']:.1%}, grounding violations "
-             f"{report['grounding_violations']} (replies replaced by the safe one: {report['replaced_by_safe_reply']}), "
-             f"reply latency p50 {report['latency_ms']['p50']} ms, "
-             f"p95 {report['latency_ms']['p95']} ms", "", "language   cases  success"]
+    lines = [
+        f"{report['cases']} cases, task success {report['success']:.1%}, grounding violations "
+        f"{report['grounding_violations']} (replies replaced by the safe one: {report['replaced_by_safe_reply']}), "
+        f"reply latency p50 {report['latency_ms']['p50']} ms, "
+        f"p95 {report['latency_ms']['p95']} ms",
+        "",
+        "language   cases  success",
+    ]
     lines += [f"{k:<10} {v['cases']:>5}  {v['success']:.1%}" for k, v in report["by_language"].items()]
     lines += ["", "category      cases  success"]
     lines += [f"{k:<13} {v['cases']:>5}  {v['success']:.1%}" for k, v in report["by_category"].items()]
@@ -152,8 +158,9 @@ def format_report(report: dict[str, Any], verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def evaluate(cases_path: str | Path, db: str | None = None, embedder: object | None = None,
-             settings: Any = None) -> dict[str, Any]:
+def evaluate(
+    cases_path: str | Path, db: str | None = None, embedder: object | None = None, settings: Any = None
+) -> dict[str, Any]:
     catalog, cases = load_cases(cases_path)
     store = open_catalog(catalog, db, embedder)
     dialogue = DialogueManager(store, settings, embedder)

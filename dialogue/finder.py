@@ -71,9 +71,12 @@ class ProductFinder:
         # the catalog clearly holds something of that meaning.
         top = hits[:3]
         margins = self.store.similarity_margin(naming_words(query) or query, [h.product.id for h in top])
-        kept = [ProductMatch(h.product, margins[h.product.id], 0.0) for h in top
-                if margins.get(h.product.id, -1.0) >= self.semantic_margin
-                and (not same_language or shares_a_word(query, h.product))]
+        kept = [
+            ProductMatch(h.product, margins[h.product.id], 0.0)
+            for h in top
+            if margins.get(h.product.id, -1.0) >= self.semantic_margin
+            and (not same_language or shares_a_word(query, h.product))
+        ]
         if not kept:
             return Found()
         best = kept[0].coverage

@@ -64,7 +64,32 @@ def ungrounded_numbers(text: str, facts: tuple[str, ...] | list[str]) -> set[str
 
 
 # ---- which product the shopper means -----------------------------------------------------------------
-_PRONOUNS = frozenset(["it", "its", "they", "them", "one", "ones", "that", "this", "those", "these", "lo", "la", "los", "las", "le", "les", "es", "eso", "esto", "ça", "es", "sie"])
+_PRONOUNS = frozenset(
+    [
+        "it",
+        "its",
+        "they",
+        "them",
+        "one",
+        "ones",
+        "that",
+        "this",
+        "those",
+        "these",
+        "lo",
+        "la",
+        "los",
+        "las",
+        "le",
+        "les",
+        "es",
+        "eso",
+        "esto",
+        "ça",
+        "es",
+        "sie",
+    ]
+)
 
 
 def names_something(query: str) -> bool:
@@ -76,7 +101,7 @@ def naming_words(query: str) -> str:
     """The words that name the thing asked about, without the articles around them ("piano de cola")."""
     words = _WORD.findall(query)
     named = [i for i, w in enumerate(words) if w.lower() not in STOP_WORDS and w.lower() not in _PRONOUNS]
-    return " ".join(words[named[0]:named[-1] + 1]) if named else ""
+    return " ".join(words[named[0] : named[-1] + 1]) if named else ""
 
 
 def _fold(word: str) -> str:
@@ -92,8 +117,10 @@ def _product_words(product: Product) -> list[str]:
 
 def _word_matches(word: str, candidates: list[str]) -> bool:
     return any(
-        word == c or (len(word) > 3 and SequenceMatcher(None, word, c).ratio() >= 0.8)
-        or (len(word) > 3 and c.startswith(word)) or (len(c) > 3 and word.startswith(c))
+        word == c
+        or (len(word) > 3 and SequenceMatcher(None, word, c).ratio() >= 0.8)
+        or (len(word) > 3 and c.startswith(word))
+        or (len(c) > 3 and word.startswith(c))
         for c in candidates
     )
 
@@ -107,7 +134,7 @@ def coverage(query: str, product: Product) -> float:
     candidates = _product_words(product)
     hit = {i for i, w in enumerate(words) if _word_matches(w, candidates)}
     # A joined pair that matches ("air"+"wave" -> "airwave") accounts for both words.
-    for i, pair in enumerate(joined[len(words):]):
+    for i, pair in enumerate(joined[len(words) :]):
         if pair in candidates:
             hit.update({i, i + 1})
     return len(hit) / len(words)

@@ -33,8 +33,9 @@ class IntentMatch:
 
 
 class IntentRouter:
-    def __init__(self, intents: list[Intent], embedder: object | None = None, similarity: float = 0.9,
-                 margin: float = 0.015):
+    def __init__(
+        self, intents: list[Intent], embedder: object | None = None, similarity: float = 0.9, margin: float = 0.015
+    ):
         self.intents = intents
         self.by_name = {i.name: i for i in intents}
         self._embedder = embedder

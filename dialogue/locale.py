@@ -18,7 +18,7 @@ LOCALE_DIR = Path(__file__).with_name("locales")
 
 
 def base_language(code: str) -> str:
-    """"es-419", "zh_CN", "EN" -> "es", "zh", "en": everything language-specific is keyed by base language."""
+    """ "es-419", "zh_CN", "EN" -> "es", "zh", "en": everything language-specific is keyed by base language."""
     return (code or "").replace("_", "-").split("-")[0].lower()
 
 

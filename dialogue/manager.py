@@ -37,8 +37,11 @@ class DialogueManager:
         self.default = self.locales.get(base_language(self.settings.language.default)) or self.locales["en"]
         specs = [s.model_dump() for s in self.settings.intents]
         names = {s["name"] for s in specs}
-        self.router = IntentRouter(build_intents(specs + [i for i in builtin_intents() if i["name"] not in names],
-                                                 self.locales), embedder, self.settings.example_similarity)
+        self.router = IntentRouter(
+            build_intents(specs + [i for i in builtin_intents() if i["name"] not in names], self.locales),
+            embedder,
+            self.settings.example_similarity,
+        )
         self.finder = ProductFinder(store, self.settings.match_threshold, self.settings.semantic_margin)
         self.vocabulary = CatalogVocabulary.of(store)
         self.catalog_language = base_language(self.settings.language.default)
@@ -55,12 +58,14 @@ class DialogueManager:
     def new_state(self) -> ConversationState:
         return ConversationState()
 
-    async def respond(self, transcript: str, language: str, state: ConversationState | None = None,
-                      session_id: str = "conversation") -> Reply:
+    async def respond(
+        self, transcript: str, language: str, state: ConversationState | None = None, session_id: str = "conversation"
+    ) -> Reply:
         return await asyncio.to_thread(self.respond_now, transcript, language, state, session_id)
 
-    def respond_now(self, transcript: str, language: str, state: ConversationState | None = None,
-                    session_id: str = "conversation") -> Reply:
+    def respond_now(
+        self, transcript: str, language: str, state: ConversationState | None = None, session_id: str = "conversation"
+    ) -> Reply:
         """The reply to one turn. `state` is not changed: the reply carries the state after it (reply.state),
         which the caller adopts once the reply is really said."""
         started = time.perf_counter()
@@ -75,13 +80,30 @@ class DialogueManager:
         question = state.open_question
         slots = self._reader(understood).read(transcript, question is not None and question.kind == "order_id")
         intent, inferred = self._intent(transcript, understood.code, slots, state)
-        turn = Turn(transcript, understood, say, slots, state, intent, self.store, self.finder, session_id,
-                    catalog_language=self.catalog_language, stock_intent=self.router.by_name.get("stock"),
-                    glossary=self.glossary, known_words=self.vocabulary.words, inferred=inferred,
-                    spoken_language=spoken)
+        turn = Turn(
+            transcript,
+            understood,
+            say,
+            slots,
+            state,
+            intent,
+            self.store,
+            self.finder,
+            session_id,
+            catalog_language=self.catalog_language,
+            stock_intent=self.router.by_name.get("stock"),
+            glossary=self.glossary,
+            known_words=self.vocabulary.words,
+            inferred=inferred,
+            spoken_language=spoken,
+        )
         if intent.action != "handoff" and state.open_question is not None and intent.name != "stop":
-            state.open_question = None if intent.name not in _ANSWERS.get(state.open_question.kind, ()) \
-                and intent.name != state.open_question.intent else state.open_question
+            state.open_question = (
+                None
+                if intent.name not in _ANSWERS.get(state.open_question.kind, ())
+                and intent.name != state.open_question.intent
+                else state.open_question
+            )
         reply = self._act(turn)
         handoff_rules.track(turn, reply)
         why = handoff_rules.reason(turn, self.settings.handoff)
@@ -121,23 +143,42 @@ class DialogueManager:
         locale = self.locales.get(language, self.default)
         search = by_name.get("search")
         limits = slots.min_price is not None or slots.max_price is not None
-        if found is not None and found.intent.name == "stock" and slots.in_stock and not slots.only_points \
-                and search is not None and (limits or self.router.says(search, normalize(transcript), language)):
+        if (
+            found is not None
+            and found.intent.name == "stock"
+            and slots.in_stock
+            and not slots.only_points
+            and search is not None
+            and (limits or self.router.says(search, normalize(transcript), language))
+        ):
             return search, False  # "any headphones under 100 that are in stock?": a search with a filter
-        if (found is None or found.intent.name == "search") and slots.order_id and \
-                locale.phrases("order_words").contains(slots.text):
+        if (
+            (found is None or found.intent.name == "search")
+            and slots.order_id
+            and locale.phrases("order_words").contains(slots.text)
+        ):
             return by_name.get("order_status", _FALLBACK), False
-        if slots.topic and state.last_intent == "policy" and (found is None or found.intent.name in ("price", "search")):
+        if (
+            slots.topic
+            and state.last_intent == "policy"
+            and (found is None or found.intent.name in ("price", "search"))
+        ):
             return by_name.get("policy", _FALLBACK), False  # "and from what amount is it free?"
-        if found is None and state.last_intent in _GOES_ON and state.last_intent in by_name and \
-                locale.phrases("continuations").find(slots.text[:12]):
+        if (
+            found is None
+            and state.last_intent in _GOES_ON
+            and state.last_intent in by_name
+            and locale.phrases("continuations").find(slots.text[:12])
+        ):
             return by_name[state.last_intent], False  # "and two of the power banks"
         question = state.open_question
         if question is not None and (found is None or found.intent.name in _ANSWERS.get(question.kind, ())):
             # An answer to the assistant's question: "the second one", "A1017", "blue".
-            answers = (question.kind == "order_id" and slots.order_id) or \
-                (question.kind == "product" and (slots.refers_back or slots.color or slots.size or slots.rest)) or \
-                (question.kind == "option" and (slots.size or slots.color))
+            answers = (
+                (question.kind == "order_id" and slots.order_id)
+                or (question.kind == "product" and (slots.refers_back or slots.color or slots.size or slots.rest))
+                or (question.kind == "option" and (slots.size or slots.color))
+            )
             if answers and question.intent in by_name:
                 return by_name[question.intent], False
         if found is not None:
@@ -169,8 +210,11 @@ class DialogueManager:
         if not unsupported:
             return reply
         self.grounding_violations += 1
-        log.warning("reply %r states %s, which no catalog value supplied; replaced", reply.text[:120],
-                    ", ".join(sorted(unsupported)))
+        log.warning(
+            "reply %r states %s, which no catalog value supplied; replaced",
+            reply.text[:120],
+            ", ".join(sorted(unsupported)),
+        )
         say = Phrases(turn.say.locale, self.default)
         say.add("safe")
         safe = say.reply(reply.intent, [], resolved=False)

@@ -6,15 +6,28 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-_CJK_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-               "七": 7, "八": 8, "九": 9}
+_CJK_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "兩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CJK_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "萬": 10_000}
 CJK_NUMBER = re.compile(r"[0-9零〇一二两兩三四五六七八九十百千万萬]+(?:\.[0-9]+)?")
 DIGITS = re.compile(r"\d{1,3}(?:[ ,.]\d{3})+(?:[.,]\d{1,2})?(?![\d])|\d+(?:[.,]\d{1,2})?(?![\d])")
 
 
 def parse_digits(text: str) -> Decimal | None:
-    """"1,299.90", "1.299,90", "1 299", "49,99", "100" -> Decimal."""
+    """ "1,299.90", "1.299,90", "1 299", "49,99", "100" -> Decimal."""
     text = text.strip()
     if re.fullmatch(r"\d{1,3}(?:[ ,.]\d{3})+", text):  # thousands separators only
         text = re.sub(r"[ ,.]", "", text)
@@ -29,7 +42,7 @@ def parse_digits(text: str) -> Decimal | None:
 
 
 def parse_cjk(text: str) -> Decimal | None:
-    """"一百五十" -> 150, "两千" -> 2000, "5千" -> 5000, "1万" -> 10000, "十" -> 10."""
+    """ "一百五十" -> 150, "两千" -> 2000, "5千" -> 5000, "1万" -> 10000, "十" -> 10."""
     if not text:
         return None
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
@@ -72,7 +85,7 @@ def words_value(tokens: list[str], vocabulary: dict[str, float], joiners: frozen
         token = tokens[i]
         parts = _split_compound(token, vocabulary)
         if parts is None:
-            following = words_value(tokens[i + 1:i + 6], vocabulary, joiners) if i + 1 < len(tokens) else None
+            following = words_value(tokens[i + 1 : i + 6], vocabulary, joiners) if i + 1 < len(tokens) else None
             # "treinta y cinco", "hundred and fifty" join; "cincuenta y cien", "cent et deux cents" are two numbers.
             if seen and token in joiners and following and following[0] < last:
                 i += 1

@@ -29,7 +29,9 @@ def has_size(product: Product, size: str) -> bool:
     return any(size_key(s) == size_key(size) for s in product.option_values("size"))
 
 
-def names_other_product(slots: Slots, candidates: tuple[Product, ...], finder: ProductFinder) -> tuple[Product, ...] | None:
+def names_other_product(
+    slots: Slots, candidates: tuple[Product, ...], finder: ProductFinder
+) -> tuple[Product, ...] | None:
     """None when the words name something new; else the shown products they describe (all if none said)."""
     if not slots.rest:
         return candidates

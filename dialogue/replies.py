@@ -83,7 +83,17 @@ class Phrases:
     def reply(self, intent: str, products: list[Product] | None = None, *, resolved: bool = True) -> Reply:
         join = "" if self.locale.unspaced else " "
         text = join.join(p.text for p in self.pieces)
-        mentioned = list(products) if products is not None else \
-            list({p.id: p for piece in self.pieces for p in piece.products}.values())
-        return Reply(text, self.locale.code, intent, mentioned, pieces_said=tuple(self.pieces),
-                     facts=tuple(self.facts), resolved=resolved)
+        mentioned = (
+            list(products)
+            if products is not None
+            else list({p.id: p for piece in self.pieces for p in piece.products}.values())
+        )
+        return Reply(
+            text,
+            self.locale.code,
+            intent,
+            mentioned,
+            pieces_said=tuple(self.pieces),
+            facts=tuple(self.facts),
+            resolved=resolved,
+        )

@@ -17,16 +17,60 @@ from dialogue.safe_regex import check_pattern
 
 _DEFAULTS = Path(__file__).with_name("defaults.yaml")
 
-Action = Literal["reply", "handoff", "stop", "search", "price", "stock", "details", "compare", "policy",
-                 "order_status", "cart_add", "cart_remove", "cart_view"]
+Action = Literal[
+    "reply",
+    "handoff",
+    "stop",
+    "search",
+    "price",
+    "stock",
+    "details",
+    "compare",
+    "policy",
+    "order_status",
+    "cart_add",
+    "cart_remove",
+    "cart_view",
+]
 _OLD_ACTIONS = {"product_price": "price", "product_stock": "stock", "product_have": "search"}
 # What a template may say: only facts the dialogue fills in from the catalog, order store or conversation.
-TEMPLATE_FIELDS = frozenset({
-    "title", "price", "stock", "query", "count", "items", "filters", "min_price", "max_price", "color", "size",
-    "brand", "variant", "options", "option", "rating", "rating_count", "description", "other_title",
-    "other_price", "country", "days_min", "days_max", "fee", "free_over", "text", "order_id", "status",
-    "carrier", "tracking", "date", "quantity", "subtotal",
-})
+TEMPLATE_FIELDS = frozenset(
+    {
+        "title",
+        "price",
+        "stock",
+        "query",
+        "count",
+        "items",
+        "filters",
+        "min_price",
+        "max_price",
+        "color",
+        "size",
+        "brand",
+        "variant",
+        "options",
+        "option",
+        "rating",
+        "rating_count",
+        "description",
+        "other_title",
+        "other_price",
+        "country",
+        "days_min",
+        "days_max",
+        "fee",
+        "free_over",
+        "text",
+        "order_id",
+        "status",
+        "carrier",
+        "tracking",
+        "date",
+        "quantity",
+        "subtotal",
+    }
+)
 _DIGIT = re.compile(r"\d")
 
 
@@ -39,7 +83,8 @@ class IntentSpec(_Strict):
     action: Action
     patterns: dict[str, list[str]] = Field(default_factory=dict, description="language code -> regular expressions")
     examples: dict[str, list[str]] = Field(
-        default_factory=dict, description="language code -> example phrases, matched by meaning")
+        default_factory=dict, description="language code -> example phrases, matched by meaning"
+    )
     topic: str | None = Field(None, description="for action 'policy': the policy topic it answers")
 
     @field_validator("action", mode="before")
@@ -81,24 +126,31 @@ def builtin_intents() -> list[dict[str, Any]]:
 
 class DialogueSettings(_Strict):
     intents: list[IntentSpec] = Field(
-        default_factory=list, description="the shop's own intents (tried first) or overrides of built-in ones")
+        default_factory=list, description="the shop's own intents (tried first) or overrides of built-in ones"
+    )
     replies: dict[str, dict[str, str]] = Field(
-        default_factory=dict, description="reply name -> language -> template (overrides the language files)")
+        default_factory=dict, description="reply name -> language -> template (overrides the language files)"
+    )
     locales: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="language code -> overrides of dialogue/locales/<code>.yaml, or a new "
-                                          "language (its name, lexicon, intents and replies)")
+        default_factory=dict,
+        description="language code -> overrides of dialogue/locales/<code>.yaml, or a new "
+        "language (its name, lexicon, intents and replies)",
+    )
     language: LanguageSettings = Field(default_factory=LanguageSettings)
     handoff: HandoffRules = Field(default_factory=HandoffRules)
     match_threshold: float = Field(
         0.6, ge=0, le=1, description="share of the shopper's product words a catalog product must match"
     )
     semantic_margin: float = Field(
-        0.058, ge=0, le=1,
+        0.058,
+        ge=0,
+        le=1,
         description="with no shared words, how far above the catalog's median similarity (multilingual-e5 "
-                    "cosine) a product must stand to count as what the shopper asked for",
+        "cosine) a product must stand to count as what the shopper asked for",
     )
     example_similarity: float = Field(
-        0.9, ge=0, le=1, description="how close in meaning (e5 cosine) a sentence must be to an intent's example")
+        0.9, ge=0, le=1, description="how close in meaning (e5 cosine) a sentence must be to an intent's example"
+    )
 
     @model_validator(mode="after")
     def _every_reply_can_be_said(self) -> DialogueSettings:
@@ -140,9 +192,13 @@ def _check_template(where: str, template: str) -> None:
         raise ValueError(f"{where}: {exc}") from None
     unknown = fields - TEMPLATE_FIELDS
     if unknown:
-        raise ValueError(f"{where}: unknown placeholder(s) {', '.join('{' + f + '}' for f in sorted(unknown))}; "
-                         f"known: {', '.join('{' + f + '}' for f in sorted(TEMPLATE_FIELDS))}")
+        raise ValueError(
+            f"{where}: unknown placeholder(s) {', '.join('{' + f + '}' for f in sorted(unknown))}; "
+            f"known: {', '.join('{' + f + '}' for f in sorted(TEMPLATE_FIELDS))}"
+        )
     literal = "".join(text for text, _, _, _ in __import__("string").Formatter().parse(template))
     if _DIGIT.search(literal):
-        raise ValueError(f"{where}: a reply may not state a number of its own ({template!r}); numbers come from "
-                         f"the catalog through placeholders")
+        raise ValueError(
+            f"{where}: a reply may not state a number of its own ({template!r}); numbers come from "
+            f"the catalog through placeholders"
+        )

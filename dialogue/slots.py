@@ -20,19 +20,54 @@ _ID_SHAPE = re.compile(r"(?<![\w])[a-z]{1,3}-?\d{3,}(?![\w])|(?<![\d.,])\d{4,}(?
 _MAX_TEXT = 2000
 # Units shoppers say in words, as catalogs write them (the text is already lower case and without accents).
 _UNITS = {
-    **dict.fromkeys(["cm", "centimeter", "centimeters", "centimetre", "centimetres", "centimetro", "centimetros",
-                     "centimetri", "zentimeter", "厘米", "公分", "センチ", "センチメートル"], "cm"),
-    **dict.fromkeys(["mm", "millimeter", "millimeters", "millimetre", "millimetres", "milimetros", "毫米", "ミリ"], "mm"),
-    **dict.fromkeys(["m", "meter", "meters", "metre", "metres", "metro", "metros", "metri", "metern", "米", "メートル"], "m"),
-    **dict.fromkeys(["ml", "milliliter", "milliliters", "millilitre", "millilitres", "mililitros", "millilitri", "毫升",
-                     "ミリリットル"], "ml"),
+    **dict.fromkeys(
+        [
+            "cm",
+            "centimeter",
+            "centimeters",
+            "centimetre",
+            "centimetres",
+            "centimetro",
+            "centimetros",
+            "centimetri",
+            "zentimeter",
+            "厘米",
+            "公分",
+            "センチ",
+            "センチメートル",
+        ],
+        "cm",
+    ),
+    **dict.fromkeys(
+        ["mm", "millimeter", "millimeters", "millimetre", "millimetres", "milimetros", "毫米", "ミリ"], "mm"
+    ),
+    **dict.fromkeys(
+        ["m", "meter", "meters", "metre", "metres", "metro", "metros", "metri", "metern", "米", "メートル"], "m"
+    ),
+    **dict.fromkeys(
+        [
+            "ml",
+            "milliliter",
+            "milliliters",
+            "millilitre",
+            "millilitres",
+            "mililitros",
+            "millilitri",
+            "毫升",
+            "ミリリットル",
+        ],
+        "ml",
+    ),
     **dict.fromkeys(["l", "liter", "liters", "litre", "litres", "litro", "litros", "litri", "升", "リットル"], "l"),
     **dict.fromkeys(["gb", "gigabyte", "gigabytes", "giga"], "gb"),
     **dict.fromkeys(["w", "watt", "watts", "瓦"], "w"),
 }
-_MEASURE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
-                      + r")(?![a-z])")
-_DIMENSIONS = re.compile(r"(\d+)\s*(?:x|by|×|\*|por|par|sur|per|mal|auf|乘)\s*(\d+)")  # a transcript longer than this is cut: nobody says more in one turn
+_MEASURE = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + r")(?![a-z])"
+)
+_DIMENSIONS = re.compile(
+    r"(\d+)\s*(?:x|by|×|\*|por|par|sur|per|mal|auf|乘)\s*(\d+)"
+)  # a transcript longer than this is cut: nobody says more in one turn
 
 
 @dataclass(frozen=True)
@@ -60,12 +95,14 @@ class Slots:
 
     @property
     def has_filters(self) -> bool:
-        return any(v is not None for v in (self.min_price, self.max_price, self.color, self.size, self.brand)) \
+        return (
+            any(v is not None for v in (self.min_price, self.max_price, self.color, self.size, self.brand))
             or self.in_stock
+        )
 
     @property
     def only_points(self) -> bool:
-        """"Is it in stock?", "the second one": pointing back and naming nothing ("headphones that are ...")."""
+        """ "Is it in stock?", "the second one": pointing back and naming nothing ("headphones that are ...")."""
         return self.refers_back and not self.rest
 
     @property
@@ -102,8 +139,10 @@ class SlotReader:
             elif kind == "range":
                 found["min_price"], found["max_price"] = value
             elif kind == "around":
-                found["min_price"], found["max_price"] = (value * Decimal("0.75")).quantize(Decimal(1)), \
-                    (value * Decimal("1.25")).quantize(Decimal(1))
+                found["min_price"], found["max_price"] = (
+                    (value * Decimal("0.75")).quantize(Decimal(1)),
+                    (value * Decimal("1.25")).quantize(Decimal(1)),
+                )
             elif kind == "currency":
                 found["currency"] = value
         for span, kind, _ in prices:
@@ -134,8 +173,9 @@ class SlotReader:
         if articles:
             used.extend(articles)
             found["reference_word"] = True
-        found["reference_word"] = bool(take("ref", self.locale.find("reference_words", blank(text, used)))) \
-            or found.get("reference_word", False)
+        found["reference_word"] = bool(
+            take("ref", self.locale.find("reference_words", blank(text, used)))
+        ) or found.get("reference_word", False)
         quantity = self._counted(text, used) if self.unspaced else None
         quantity = quantity or self._quantity(blank(text, used))
         if quantity is not None:
@@ -157,7 +197,7 @@ class SlotReader:
             value = parse_digits(m.group(0))
             if value is not None:
                 out.append((Span(m.start(), m.end(), m.group(0)), value))
-                taken[m.start():m.end()] = [True] * (m.end() - m.start())
+                taken[m.start() : m.end()] = [True] * (m.end() - m.start())
         vocabulary = self.locale.number_words
         joiners = frozenset(self.locale.words("number_joiners"))
         tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[\w']+(?:-[\w']+)*", text)]
@@ -166,7 +206,7 @@ class SlotReader:
             if taken[tokens[i][0]]:
                 i += 1
                 continue
-            read = words_value([t[2] for t in tokens[i:i + 8]], vocabulary, joiners)
+            read = words_value([t[2] for t in tokens[i : i + 8]], vocabulary, joiners)
             if read is None or read[1] == 0:
                 i += 1
                 continue
@@ -180,8 +220,10 @@ class SlotReader:
         """(span, kind, value) for every number that is a price: next to a currency or a price cue."""
         numbers = self._numbers(text)
         currencies = self.locale.phrases("currencies").find(text)
-        cues = {kind: self.locale.find(f"price.{kind}", text)
-                for kind in ("max", "min", "around", "range", "max_after", "min_after", "around_after")}
+        cues = {
+            kind: self.locale.find(f"price.{kind}", text)
+            for kind in ("max", "min", "around", "range", "max_after", "min_after", "around_after")
+        }
         joiners = matcher(tuple(self.locale.words("price.range_joiners") or ()), self.unspaced)
         out: list[tuple[Span, str, object]] = []
         skip: set[int] = set()
@@ -195,18 +237,30 @@ class SlotReader:
             # A range: "between 50 and 100", "50 to 100 euros", "from 50 to 100", "50到100元".
             if index + 1 < len(numbers):
                 nxt_span, nxt_value = numbers[index + 1]
-                between = text[span.end:nxt_span.start]
+                between = text[span.end : nxt_span.start]
                 between_wo_currency = between
                 for c in currencies:
                     if span.end <= c.start and c.end <= nxt_span.start:
-                        between_wo_currency = between_wo_currency.replace(text[c.start:c.end], " ")
-                if between_wo_currency.strip() and joiners.find(between_wo_currency) \
-                        and len(between_wo_currency.strip()) <= 4 and nxt_value > value \
-                        and (before and before[0] in ("range", "min") or _adjacent(currencies, nxt_span, text)
-                             or currency_span):
+                        between_wo_currency = between_wo_currency.replace(text[c.start : c.end], " ")
+                if (
+                    between_wo_currency.strip()
+                    and joiners.find(between_wo_currency)
+                    and len(between_wo_currency.strip()) <= 4
+                    and nxt_value > value
+                    and (
+                        before
+                        and before[0] in ("range", "min")
+                        or _adjacent(currencies, nxt_span, text)
+                        or currency_span
+                    )
+                ):
                     end_currency = _adjacent(currencies, nxt_span, text)
-                    parts = [span, nxt_span] + ([before[1]] if before else []) + \
-                        ([currency_span] if currency_span else []) + ([end_currency] if end_currency else [])
+                    parts = (
+                        [span, nxt_span]
+                        + ([before[1]] if before else [])
+                        + ([currency_span] if currency_span else [])
+                        + ([end_currency] if end_currency else [])
+                    )
                     out.append((_cover(parts, text), "range", (value, nxt_value)))
                     skip.add(index + 1)
                     continue
@@ -222,8 +276,12 @@ class SlotReader:
                 kind = "exact"
             if kind is None:
                 continue
-            parts = [span] + ([currency_span] if currency_span else []) + ([before[1]] if before else []) + \
-                ([after[1]] if after else [])
+            parts = (
+                [span]
+                + ([currency_span] if currency_span else [])
+                + ([before[1]] if before else [])
+                + ([after[1]] if after else [])
+            )
             out.append((_cover(parts, text), "around" if kind == "exact" else kind, value))
         return out
 
@@ -252,7 +310,9 @@ class SlotReader:
         used.append(spans[0])
         return table[spans[0].phrase]
 
-    def _catalog_phrase(self, text: str, names: dict[str, str], used: list[Span], keep_words: bool = False) -> str | None:
+    def _catalog_phrase(
+        self, text: str, names: dict[str, str], used: list[Span], keep_words: bool = False
+    ) -> str | None:
         if not names:
             return None
         table = {prepare(k, self.unspaced): v for k, v in names.items()}
@@ -290,7 +350,7 @@ class SlotReader:
         if own:
             return own
         for cue in self.locale.find("size_words", blank(text, used)):
-            near = text[max(0, cue.start - 12):cue.end + 12]
+            near = text[max(0, cue.start - 12) : cue.end + 12]
             word = self._catalog_phrase(near, self.vocabulary.sizes, [])
             if word:
                 used.append(cue)
@@ -298,19 +358,20 @@ class SlotReader:
         # "size 9", "talla M", "taille 38", "M码"
         sizes = {prepare(k, self.unspaced): v for k, v in self.locale.table("sizes").items()}
         for cue in self.locale.find("size_words", blank(text, used)):
-            following = text[cue.end:]
+            following = text[cue.end :]
             named = matcher(tuple(sizes), self.unspaced).find(following[:24])
-            if named and not following[:named[0].start].strip():
+            if named and not following[: named[0].start].strip():
                 used.append(Span(cue.start, cue.end + named[0].end, ""))
                 return sizes[named[0].phrase]
-            after = re.match(r"\s*([a-z0-9]{1,4})(?![a-z0-9])" if self.unspaced else
-                             r"\s*([a-z0-9][a-z0-9.,/]{0,5})\b", following)
+            after = re.match(
+                r"\s*([a-z0-9]{1,4})(?![a-z0-9])" if self.unspaced else r"\s*([a-z0-9][a-z0-9.,/]{0,5})\b", following
+            )
             if after and after.group(1) not in self.locale.words("stop_words"):
                 used.append(Span(cue.start, cue.end + after.end(), ""))
                 word = after.group(1)
                 number = self.locale.number_words.get(word)
                 return str(int(number)) if number is not None and number == int(number) else word.upper()
-            before = re.search(r"([a-z0-9]{1,4}|[零一二两三四五六七八九十]{1,3})\s*$", text[:cue.start])
+            before = re.search(r"([a-z0-9]{1,4}|[零一二两三四五六七八九十]{1,3})\s*$", text[: cue.start])
             if self.unspaced and before:  # "M码", "42码", "十号"
                 used.append(Span(cue.start - len(before.group(0)), cue.end, ""))
                 said = before.group(1)
@@ -375,17 +436,34 @@ class SlotReader:
 
     def _rest(self, text: str, accented: str | None) -> str:
         """The words left to name a product, with their accents (the embedding reads "campaña", not "campana")."""
-        drop = self.locale.phrases("stop_words", "greetings", "fillers", "pronouns", "reference_words",
-                                   "currencies", "price.max", "price.min", "price.around", "price.range",
-                                   "size_words", "order_words")
+        drop = self.locale.phrases(
+            "stop_words",
+            "greetings",
+            "fillers",
+            "pronouns",
+            "reference_words",
+            "currencies",
+            "price.max",
+            "price.min",
+            "price.around",
+            "price.range",
+            "size_words",
+            "order_words",
+        )
         grammar = drop.find(text)
         text = blank(accented if accented is not None else text, grammar)
         if self.unspaced:
             return " ".join(text.split())
         numbers = self.locale.number_words
         joiners = frozenset(self.locale.words("number_joiners"))
-        return " ".join(w for w in words(text) if (not w.isdigit() or len(w) > 2) and len(w) > 1
-                        and prepare(w, False) not in numbers and not words_value([prepare(w, False)], numbers, joiners))
+        return " ".join(
+            w
+            for w in words(text)
+            if (not w.isdigit() or len(w) > 2)
+            and len(w) > 1
+            and prepare(w, False) not in numbers
+            and not words_value([prepare(w, False)], numbers, joiners)
+        )
 
 
 def _without_words(transcript: str, stop_words: tuple[str, ...], keep: set[str]) -> str:
@@ -396,9 +474,9 @@ def _without_words(transcript: str, stop_words: tuple[str, ...], keep: set[str])
 
 def _adjacent(spans: list[Span], span: Span, text: str) -> Span | None:
     for s in spans:
-        if 0 <= s.start - span.end <= 2 and not text[span.end:s.start].strip():
+        if 0 <= s.start - span.end <= 2 and not text[span.end : s.start].strip():
             return s
-        if 0 <= span.start - s.end <= 2 and not text[s.end:span.start].strip():
+        if 0 <= span.start - s.end <= 2 and not text[s.end : span.start].strip():
             return s
     return None
 

@@ -23,7 +23,7 @@ def normalize(text: str) -> str:
 
 
 def fold_accents(text: str) -> str:
-    """"envío" -> "envio": shoppers and ASR drop accents; CJK text is left alone."""
+    """ "envío" -> "envio": shoppers and ASR drop accents; CJK text is left alone."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -131,7 +131,7 @@ def blank(text: str, spans: Iterable[Span]) -> str:
     """The text with the spans replaced by spaces (offsets of the rest stay the same)."""
     chars = list(text)
     for span in spans:
-        chars[span.start:span.end] = " " * (span.end - span.start)
+        chars[span.start : span.end] = " " * (span.end - span.start)
     return "".join(chars)
 
 

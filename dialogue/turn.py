@@ -95,8 +95,11 @@ class Turn:
                 return choices[0]
             if choices:
                 return choices
-            if self.state.focus is not None and not self.speaks_catalog_language and not (
-                    self.glossary and self.glossary.concepts(self.slots.text, self.locale.code)):
+            if (
+                self.state.focus is not None
+                and not self.speaks_catalog_language
+                and not (self.glossary and self.glossary.concepts(self.slots.text, self.locale.code))
+            ):
                 # "在庫はいくつありますか？": the words left are question words, the product is the one in focus
                 return self.state.focus
             return self.not_found()
@@ -118,8 +121,9 @@ class Turn:
     def ask_which(self, choices: list[Product], no_match: bool = False) -> Reply:
         items = self.locale_items(choices)
         self.say.add("clarify_no_match" if no_match else "clarify_which", choices, items=items)
-        self.state.open_question = OpenQuestion("product", self.intent.name, tuple(choices),
-                                                quantity=self.slots.quantity)
+        self.state.open_question = OpenQuestion(
+            "product", self.intent.name, tuple(choices), quantity=self.slots.quantity
+        )
         return self.reply(choices, resolved=not no_match)
 
     def ask_product(self) -> Reply:
@@ -140,8 +144,11 @@ class Turn:
             for span, _ in self.glossary.concepts(self.slots.text, self.locale.code):
                 named.update(words(span.phrase))
         own = {prepare(w, False) for w in words(f"{product.title} {product.brand} {' '.join(product.tags)}")}
-        return [w for w in words(prepare(self.slots.rest, self.locale.unspaced))
-                if w not in named and w not in own and w not in self.known_words]
+        return [
+            w
+            for w in words(prepare(self.slots.rest, self.locale.unspaced))
+            if w not in named and w not in own and w not in self.known_words
+        ]
 
     def color_word(self, color: str | None = None) -> str:
         """A colour as the reply's language says it (the first word its language file has for it)."""

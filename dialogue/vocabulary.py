@@ -18,7 +18,6 @@ class CatalogVocabulary:
     categories: dict[str, str]
     words: frozenset[str] = frozenset()  # every word of every title and brand, folded
 
-
     @classmethod
     def of(cls, store: CatalogStore) -> CatalogVocabulary:
         def distinct(sql: str) -> list[str]:

@@ -18,7 +18,16 @@ from models.resolve import (
 )
 
 __all__ = [
-    "DEFAULT_ASR_MODEL", "DEFAULT_EMBEDDING", "DEFAULT_LLM", "DEFAULT_TTS_VOICE", "REGISTRY",
-    "ModelSpec", "ModelCorrupt", "ModelError", "ModelNotInstalled", "ResolvedModel",
-    "cache_dir", "resolve",
+    "DEFAULT_ASR_MODEL",
+    "DEFAULT_EMBEDDING",
+    "DEFAULT_LLM",
+    "DEFAULT_TTS_VOICE",
+    "REGISTRY",
+    "ModelSpec",
+    "ModelCorrupt",
+    "ModelError",
+    "ModelNotInstalled",
+    "ResolvedModel",
+    "cache_dir",
+    "resolve",
 ]

@@ -6,6 +6,7 @@ library (no libpython symbols), so the cpython-312 tag in its file name does not
 cannot be loaded (other platform, missing libgomp) we compile the shipped e5.c with gcc into a cache dir.
 Anything missing -> load_embedder() returns None and catalog search falls back to keywords only.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -75,8 +76,13 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
     lib.e5_embed.restype = ctypes.c_int
     lib.e5_embed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, _FloatP]
     lib.e5_embed_batch.restype = ctypes.c_int
-    lib.e5_embed_batch.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int,
-                                   ctypes.c_int, _FloatP]
+    lib.e5_embed_batch.argtypes = [
+        ctypes.c_void_p,
+        ctypes.POINTER(ctypes.c_char_p),
+        ctypes.c_int,
+        ctypes.c_int,
+        _FloatP,
+    ]
     return lib
 
 

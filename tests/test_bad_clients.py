@@ -60,10 +60,14 @@ def test_browser_bad_input_is_refused_and_the_conversation_goes_on(live_server, 
         async with websockets.connect(ws_url(live_server, "/ws")) as ws:
             ready = await next_event(ws, of_type("ready"))
             assert ready["input_sample_rate"] == 16000
-            for message, code in [("hello?", "bad_json"), ("[1, 2, 3]", "bad_json"),
-                                  ('{"type": "dance"}', "unknown_type"), (b"\x00" * 641, "bad_audio"),
-                                  (b"\x00" * 100_000, "too_large"),  # over 64 KiB, under uvicorn's 1 MiB
-                                  ('{"type": "played", "seq": "' + "9" * 70_000 + '"}', "too_large")]:
+            for message, code in [
+                ("hello?", "bad_json"),
+                ("[1, 2, 3]", "bad_json"),
+                ('{"type": "dance"}', "unknown_type"),
+                (b"\x00" * 641, "bad_audio"),
+                (b"\x00" * 100_000, "too_large"),  # over 64 KiB, under uvicorn's 1 MiB
+                ('{"type": "played", "seq": "' + "9" * 70_000 + '"}', "too_large"),
+            ]:
                 await ws.send(message)
                 error = await next_event(ws, of_type("error"), timeout_s=10)
                 assert error["code"] == code and error["message"]
@@ -85,8 +89,12 @@ def test_browser_bad_input_is_refused_and_the_conversation_goes_on(live_server, 
     assert not [e for e in seen if e["type"] == "error"]
     assert close.rcvd.code == 1000 and "left" in close.rcvd.reason
     after = {kind: errors(live_server, "browser", kind) for kind in kinds}
-    assert {k: after[k] - before[k] for k in kinds} == {"bad_json": 2, "unknown_type": 1, "bad_audio": 1,
-                                                         "too_large": 2}
+    assert {k: after[k] - before[k] for k in kinds} == {
+        "bad_json": 2,
+        "unknown_type": 1,
+        "bad_audio": 1,
+        "too_large": 2,
+    }
     wait_for(lambda: active(live_server, "browser") == 0, what="the session to end")
 
 
@@ -123,14 +131,26 @@ def test_twilio_bad_input_is_dropped_and_the_call_then_works(live_server, say):
             await ws.send(json.dumps({"event": "dance"}))
             await ws.send(b"\x01\x02\x03")
             await ws.send("{not json")
-            await await_for(lambda: delta() == {"media_before_start": 1, "unknown_event": 1, "unexpected_binary": 1,
-                                                "bad_json": 1, "bad_audio": 0, "bad_event": 0},
-                            what="the bad input before start to be counted")
+            await await_for(
+                lambda: (
+                    delta()
+                    == {
+                        "media_before_start": 1,
+                        "unknown_event": 1,
+                        "unexpected_binary": 1,
+                        "bad_json": 1,
+                        "bad_audio": 0,
+                        "bad_event": 0,
+                    }
+                ),
+                what="the bad input before start to be counted",
+            )
             await ws.send(twilio_start("MZbad", "CAbad"))
             await ws.send(json.dumps({"event": "media", "media": {"payload": "***not base64***"}}))
             await ws.send(json.dumps({"event": "media", "media": "not an object"}))
-            await await_for(lambda: delta()["bad_audio"] == 1 and delta()["bad_event"] == 1,
-                            what="the bad media to be counted")
+            await await_for(
+                lambda: delta()["bad_audio"] == 1 and delta()["bad_event"] == 1, what="the bad media to be counted"
+            )
             mic = asyncio.create_task(talk(ws.send, frames, PHONE_SILENCE))
             try:
                 media = await next_event(ws, lambda e: e.get("event") == "media", timeout_s=40)
@@ -144,10 +164,16 @@ def test_twilio_bad_input_is_dropped_and_the_call_then_works(live_server, say):
     media, mark, close = asyncio.run(main())
     assert media["streamSid"] == "MZbad" and mark["streamSid"] == "MZbad" and mark["mark"]["name"]
     reply = mulaw.decode(base64.b64decode(media["media"]["payload"])).astype(np.float32) / 32768
-    assert np.sqrt(np.mean(reply ** 2)) > 0.01  # speech, not silence
+    assert np.sqrt(np.mean(reply**2)) > 0.01  # speech, not silence
     assert close.rcvd.code == 1000 and "call ended" in close.rcvd.reason
-    assert delta() == {"media_before_start": 1, "unknown_event": 1, "unexpected_binary": 1, "bad_json": 1,
-                       "bad_audio": 1, "bad_event": 1}
+    assert delta() == {
+        "media_before_start": 1,
+        "unknown_event": 1,
+        "unexpected_binary": 1,
+        "bad_json": 1,
+        "bad_audio": 1,
+        "bad_event": 1,
+    }
     wait_for(lambda: active(live_server, "phone") == 0, what="the call to end")
 
 
@@ -186,10 +212,15 @@ def test_client_vanishing_mid_reply_is_cleaned_up_and_others_carry_on(live_serve
         conversation = asyncio.create_task(other.converse([(SHOES, shoes)]))
         session = await vanish()
         # The vanished session is closed while the other conversation goes on.
-        await await_for(lambda: active(live_server, "browser") <= (0 if conversation.done() else 1),
-                        what="the vanished session to be closed")
-        await await_for(lambda: any(f"session {session} closed" in r.getMessage() for r in caplog.records),
-                        timeout_s=5, what="the close to be logged")
+        await await_for(
+            lambda: active(live_server, "browser") <= (0 if conversation.done() else 1),
+            what="the vanished session to be closed",
+        )
+        await await_for(
+            lambda: any(f"session {session} closed" in r.getMessage() for r in caplog.records),
+            timeout_s=5,
+            what="the close to be logged",
+        )
         return other, await conversation
 
     other, turns = asyncio.run(main())
@@ -272,12 +303,17 @@ def _drop_non_readers(server, pcm: bytes, clients: int, caplog) -> list[str]:
     try:
         for thread in threads:
             thread.start()
-        wait_for(lambda: metric(server.url, "va_sessions_active", channel="browser") == clients, 10,
-                 "the sessions to start")
-        wait_for(lambda: metric(server.url, "va_sessions_active", channel="browser") == 0, 30,
-                 "the server to drop the clients that do not read")
-        return [r.getMessage() for r in caplog.records[start:] if "session" in r.getMessage()
-                and "closed" in r.getMessage()]
+        wait_for(
+            lambda: metric(server.url, "va_sessions_active", channel="browser") == clients, 10, "the sessions to start"
+        )
+        wait_for(
+            lambda: metric(server.url, "va_sessions_active", channel="browser") == 0,
+            30,
+            "the server to drop the clients that do not read",
+        )
+        return [
+            r.getMessage() for r in caplog.records[start:] if "session" in r.getMessage() and "closed" in r.getMessage()
+        ]
     finally:
         stop.set()
         for thread in threads:
@@ -327,5 +363,3 @@ def test_client_over_the_queue_limit_is_dropped_without_waiting_for_the_stall(en
     with BackgroundServer(create_app(engines=engines, limits=limits)) as server:
         reasons = _drop_non_readers(server, speech_16k(say, LONG), 1, caplog)
     assert len(reasons) == 1 and "client is not reading" in reasons[0], reasons
-
-

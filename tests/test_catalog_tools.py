@@ -1,4 +1,5 @@
 """Every dialogue tool through CatalogTools.call (the LLM path), on the demo catalog."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,17 @@ def tools() -> CatalogTools:
 
 def test_schemas_are_json_and_cover_every_tool(tools: CatalogTools) -> None:
     names = [s["function"]["name"] for s in TOOL_SCHEMAS]
-    assert names == ["search_products", "get_product", "check_availability", "compare_products", "add_to_cart",
-                     "view_cart", "remove_from_cart", "get_order_status", "get_policy"]
+    assert names == [
+        "search_products",
+        "get_product",
+        "check_availability",
+        "compare_products",
+        "add_to_cart",
+        "view_cart",
+        "remove_from_cart",
+        "get_order_status",
+        "get_policy",
+    ]
     for schema in json.loads(json.dumps(TOOL_SCHEMAS)):
         params = schema["function"]["parameters"]
         assert params["type"] == "object" and set(params["required"]) <= set(params["properties"])
@@ -56,8 +66,10 @@ def test_check_availability_reports_variant_stock(tools: CatalogTools) -> None:
     product = tools.store.get_product(SHOES)
     assert product is not None
     variant = next(v for v in product.variants if v.stock > 0)
-    out = tools.call("check_availability", {"product_id": SHOES, "size": variant.options["size"],
-                                            "color": variant.options["color"].lower()})
+    out = tools.call(
+        "check_availability",
+        {"product_id": SHOES, "size": variant.options["size"], "color": variant.options["color"].lower()},
+    )
     assert out["ok"] and out["in_stock"] and out["stock"] == variant.stock and out["matching_skus"] == [variant.sku]
     assert tools.call("check_availability", {"product_id": SHOES, "size": "99"})["variant_exists"] is False
     assert tools.call("check_availability", {"product_id": "nope"})["ok"] is False
@@ -70,11 +82,13 @@ def test_cart_flow_per_session(tools: CatalogTools) -> None:
     size, color = variant.options["size"], variant.options["color"]
     ask = tools.call("add_to_cart", {"product_id": SHOES, "size": size}, session_id="s1")
     assert ask["ok"] is False and "color" in ask["error"] and ask["color_options"]
-    added = tools.call("add_to_cart", {"product_id": SHOES, "size": size, "color": color, "quantity": 2},
-                       session_id="s1")
+    added = tools.call(
+        "add_to_cart", {"product_id": SHOES, "size": size, "color": color, "quantity": 2}, session_id="s1"
+    )
     assert added["ok"] and added["item_count"] == 2 and added["subtotal"] == str(variant.price * 2)
-    too_many = tools.call("add_to_cart", {"sku": variant.sku, "product_id": SHOES, "quantity": variant.stock},
-                          session_id="s1")
+    too_many = tools.call(
+        "add_to_cart", {"sku": variant.sku, "product_id": SHOES, "quantity": variant.stock}, session_id="s1"
+    )
     assert too_many["ok"] is False and too_many["stock"] == variant.stock
     sold_out = next(v for v in product.variants if v.stock == 0)
     out = tools.call("add_to_cart", {"product_id": SHOES, "sku": sold_out.sku}, session_id="s1")
@@ -90,8 +104,9 @@ def test_cart_flow_per_session(tools: CatalogTools) -> None:
     assert tools.call("remove_from_cart", {"product_id": EARBUDS}, session_id="s1")["ok"] is False
 
 
-@pytest.mark.parametrize("spoken", ["A one oh four two", "a-1042", "A1042", "my order is a ten forty two",
-                                    "order A 1 0 4 2"])
+@pytest.mark.parametrize(
+    "spoken", ["A one oh four two", "a-1042", "A1042", "my order is a ten forty two", "order A 1 0 4 2"]
+)
 def test_get_order_status_spoken_ids(tools: CatalogTools, spoken: str) -> None:
     out = tools.call("get_order_status", json.dumps({"order_id": spoken}))
     assert out["ok"] and out["order"]["id"] == "A1042"
@@ -118,14 +133,27 @@ def test_call_is_robust(tools: CatalogTools) -> None:
     assert tools.call("get_product", "{not json")["ok"] is False
     out = tools.call("get_product", {"product_id": EARBUDS, "extra": 1})
     assert out["ok"] and out["ignored_arguments"] == ["extra"]
-    assert tools.call("add_to_cart", {"product_id": EARBUDS, "color": "black", "quantity": "many"},
-                      session_id="x")["ok"] is False
+    assert (
+        tools.call("add_to_cart", {"product_id": EARBUDS, "color": "black", "quantity": "many"}, session_id="x")["ok"]
+        is False
+    )
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("A one oh four two", "A1042"), ("a-1042", "A1042"), ("A1042", "A1042"), ("B double oh seven", "B007"),
-    ("ay one oh four two", "A1042"), ("bravo one two", "B12"), ("订单 A 一零四二", "A1042"),
-    ("commande A un zéro quatre deux", "A1042"), ("#a 1042", "A1042"), ("", ""), ("hello", ""),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("A one oh four two", "A1042"),
+        ("a-1042", "A1042"),
+        ("A1042", "A1042"),
+        ("B double oh seven", "B007"),
+        ("ay one oh four two", "A1042"),
+        ("bravo one two", "B12"),
+        ("订单 A 一零四二", "A1042"),
+        ("commande A un zéro quatre deux", "A1042"),
+        ("#a 1042", "A1042"),
+        ("", ""),
+        ("hello", ""),
+    ],
+)
 def test_normalize_order_id(text: str, expected: str) -> None:
     assert normalize_order_id(text) == expected

@@ -14,8 +14,9 @@ from tests.conftest import run
 
 
 def voice_assistant(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_simulate_json_shape_with_an_8khz_stereo_file(say, tmp_path):
@@ -30,8 +31,14 @@ def test_simulate_json_shape_with_an_8khz_stereo_file(say, tmp_path):
     data = json.loads(result.stdout)
     assert list(data) == ["turns"] and len(data["turns"]) == 1
     turn = data["turns"][0]
-    for key, kind in [("transcript", str), ("language", str), ("reply", str), ("interrupted", bool),
-                      ("heard_reply", str), ("latency_ms", dict)]:
+    for key, kind in [
+        ("transcript", str),
+        ("language", str),
+        ("reply", str),
+        ("interrupted", bool),
+        ("heard_reply", str),
+        ("latency_ms", dict),
+    ]:
         assert isinstance(turn[key], kind), key
     assert set(turn["latency_ms"]) >= {"endpoint", "asr_final", "first_text", "first_audio", "voice_to_voice"}
     assert all(isinstance(v, float) for v in turn["latency_ms"].values())
@@ -107,16 +114,25 @@ def test_talk_without_an_audio_device_says_what_to_install():
     assert "sounddevice" in result.stderr or "PortAudio" in result.stderr or "audio device" in result.stderr
 
 
-@pytest.mark.parametrize("text, where, message", [
-    ("dialogue:\n  language: " + "[" * 500 + "]" * 500 + "\n", ":2:", "nested more than"),
-    ("a: &a [x, x]\n" + "".join(f"b{i}: [*a, *a]\n" for i in range(80)), ":", "aliases"),
-    ("catalog:\n  path: /no/such/folder/shop.db\n", ":2:", "does not exist"),
-    ("dialogue:\n  intents:\n    - name: slow\n      action: reply\n      patterns: {en: ['(a+)+$']}\n", ":5:",
-     "can take forever"),
-    ("dialogue:\n  intents:\n    - name: big\n      action: reply\n      patterns: {en: ['a{100000}']}\n", ":5:",
-     "repeat count"),
-    ("dialogue:\n  replies:\n    greeting: {en: 'Free shipping over 50 dollars!'}\n", ":2:", "a number of its own"),
-])
+@pytest.mark.parametrize(
+    "text, where, message",
+    [
+        ("dialogue:\n  language: " + "[" * 500 + "]" * 500 + "\n", ":2:", "nested more than"),
+        ("a: &a [x, x]\n" + "".join(f"b{i}: [*a, *a]\n" for i in range(80)), ":", "aliases"),
+        ("catalog:\n  path: /no/such/folder/shop.db\n", ":2:", "does not exist"),
+        (
+            "dialogue:\n  intents:\n    - name: slow\n      action: reply\n      patterns: {en: ['(a+)+$']}\n",
+            ":5:",
+            "can take forever",
+        ),
+        (
+            "dialogue:\n  intents:\n    - name: big\n      action: reply\n      patterns: {en: ['a{100000}']}\n",
+            ":5:",
+            "repeat count",
+        ),
+        ("dialogue:\n  replies:\n    greeting: {en: 'Free shipping over 50 dollars!'}\n", ":2:", "a number of its own"),
+    ],
+)
 def test_config_check_refuses_bombs_and_broken_paths_with_a_line_and_no_traceback(tmp_path, text, where, message):
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
@@ -134,15 +150,27 @@ def test_chat_json_answers_each_line_and_reports_bad_lines():
         {"text": "¿Cuánto cuesta el FlowFit Yoga Mat?", "language": "es"},
     ]
     stdin = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
-    result = subprocess.run([sys.executable, "-m", "assistant.cli", "chat", "--json"], input=stdin,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "chat", "--json"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(out) == 5
     listed, second, bad_json, bad_shape, spanish = out
     assert listed["intent"] == "search" and len(listed["products"]) >= 2
     assert second["products"][0]["id"] == listed["products"][1]["id"]  # one conversation: "the second one"
-    assert "$" in second["reply"] and set(second) >= {"reply", "language", "intent", "products", "handoff", "latency_ms"}
+    assert "$" in second["reply"] and set(second) >= {
+        "reply",
+        "language",
+        "intent",
+        "products",
+        "handoff",
+        "latency_ms",
+    }
     assert "error" in bad_json and "error" in bad_shape
     assert spanish["language"] == "es" and "33,99" in spanish["reply"]
 
@@ -154,7 +182,8 @@ def test_eval_dialogue_scores_a_cases_file(tmp_path):
         "  - {id: en-price, language: en, category: price_stock, turns: [{say: 'How much is the FlowFit yoga mat?',"
         " expect: {intent: price, must: ['33.99'], language: en}}]}\n"
         "  - {id: en-wrong, language: en, category: search, turns: [{say: 'Do you have a grand piano?',"
-        " expect: {products: [flowfit-yoga-mat]}}]}\n")
+        " expect: {products: [flowfit-yoga-mat]}}]}\n"
+    )
     result = voice_assistant("eval", "dialogue", str(cases), "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)[str(cases)]

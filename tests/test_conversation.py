@@ -8,8 +8,11 @@ LONG_QUESTION = "Is the FlowFit yoga mat in stock?"  # its answer takes about fi
 
 
 def test_question_about_a_catalog_product_is_answered_with_its_price(engines, say):
-    product = next(h.product for h in engines.store.search("TrailRunner Running Shoes", limit=5)
-                   if h.product.title == "TrailRunner Running Shoes")
+    product = next(
+        h.product
+        for h in engines.store.search("TrailRunner Running Shoes", limit=5)
+        if h.product.title == "TrailRunner Running Shoes"
+    )
     turns = run(simulate(engines, [say("How much are the TrailRunner running shoes?")]))
     assert len(turns) == 1
     turn = turns[0]
@@ -54,8 +57,9 @@ def test_session_history_holds_only_what_was_heard(engines, say):
     from assistant.session import Session
     from assistant.transports.wav_file import WavFileConversation
 
-    conversation = WavFileConversation([read_audio_file(say(LONG_QUESTION)),
-                                        read_audio_file(say("Do you have wireless earbuds?"))], barge_in_after=1.0)
+    conversation = WavFileConversation(
+        [read_audio_file(say(LONG_QUESTION)), read_audio_file(say("Do you have wireless earbuds?"))], barge_in_after=1.0
+    )
     session = Session(engines, conversation)
     conversation.is_idle = session.is_idle
     run(session.run(conversation.frames()))
@@ -109,8 +113,13 @@ def test_a_turn_that_fails_is_reported_and_the_conversation_goes_on(engines, say
 
     monkeypatch.setattr(engines.dialogue, "respond", broken_for_yoga)
     events = []
-    turns = run(simulate(engines, [say("How much is the FlowFit yoga mat?"), say("Do you have wireless earbuds?")],
-                         on_event=events.append))
+    turns = run(
+        simulate(
+            engines,
+            [say("How much is the FlowFit yoga mat?"), say("Do you have wireless earbuds?")],
+            on_event=events.append,
+        )
+    )
     errors = [e for e in events if e["type"] == "error"]
     assert len(errors) == 1 and "catalog unavailable" in errors[0]["message"]
     assert len(turns) == 1 and "Earbuds" in turns[0].reply  # the session was not left stuck

@@ -33,13 +33,19 @@ def test_stock_answers_follow_the_catalog(dialogue, store):
 def test_every_number_in_a_reply_comes_from_the_catalog(dialogue, store):
     import re
 
-    for question in ["Do you have wireless earbuds?", "How much is the FlowFit yoga mat?",
-                     "Is the AirWave Wireless Earbuds in stock?"]:
+    for question in [
+        "Do you have wireless earbuds?",
+        "How much is the FlowFit yoga mat?",
+        "Is the AirWave Wireless Earbuds in stock?",
+    ]:
         reply = dialogue.respond_now(question, "en")
         allowed = {str(len(reply.products))}
         for product in reply.products:
-            allowed |= {str(product.total_stock), *re.findall(r"\d+(?:\.\d+)?", format_price(product.price, "USD", "en")),
-                        *re.findall(r"\d+", product.title)}
+            allowed |= {
+                str(product.total_stock),
+                *re.findall(r"\d+(?:\.\d+)?", format_price(product.price, "USD", "en")),
+                *re.findall(r"\d+", product.title),
+            }
         assert set(re.findall(r"\d+(?:\.\d+)?", reply.text)) <= allowed, reply.text
 
 
@@ -95,19 +101,25 @@ def test_questions_in_other_languages_find_english_products_by_meaning(tmp_path)
     assert format_price(cream.products[0].price, "USD", "es") in cream.text
     shoes = dialogue.respond_now("Avez-vous des chaussures de course ?", "fr")
     assert shoes.products and "Running Shoes" in shoes.products[0].title and shoes.language == "fr"
-    for question, language in [("¿Tienen un piano de cola?", "es"), ("无人机多少钱？", "zh"),
-                               ("Avez-vous une voiture de sport ?", "fr")]:
+    for question, language in [
+        ("¿Tienen un piano de cola?", "es"),
+        ("无人机多少钱？", "zh"),
+        ("Avez-vous une voiture de sport ?", "fr"),
+    ]:
         reply = dialogue.respond_now(question, language)
         assert reply.products == [], reply.text  # nothing like it in the catalog: said so, nothing invented
 
 
-@pytest.mark.parametrize("text, language", [
-    ("I'd like to talk to a person, please.", "en"),
-    ("Can I speak with a human?", "en"),
-    ("Quiero hablar con una persona.", "es"),
-    ("Je voudrais parler à un conseiller.", "fr"),
-    ("我要转人工。", "zh"),
-])
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("I'd like to talk to a person, please.", "en"),
+        ("Can I speak with a human?", "en"),
+        ("Quiero hablar con una persona.", "es"),
+        ("Je voudrais parler à un conseiller.", "fr"),
+        ("我要转人工。", "zh"),
+    ],
+)
 def test_asking_for_a_person_hands_off_in_the_shoppers_language(dialogue, text, language):
     reply = dialogue.respond_now(text, language)
     assert reply.handoff and reply.intent == "handoff"

@@ -54,21 +54,38 @@ def kettles():
 
     def kettle(pid, title, price, colours, rating):
         variants = tuple(Variant(f"{pid}-{c}", {"color": c}, Decimal(price), 5) for c in colours)
-        return Product(pid, title, Decimal(price), "EUR", brand=title.split()[0], category="Kitchen",
-                       description=f"An electric kettle. {title}.", tags=("kettle", "electric kettle"),
-                       rating=rating, rating_count=10, variants=variants)
+        return Product(
+            pid,
+            title,
+            Decimal(price),
+            "EUR",
+            brand=title.split()[0],
+            category="Kitchen",
+            description=f"An electric kettle. {title}.",
+            tags=("kettle", "electric kettle"),
+            rating=rating,
+            rating_count=10,
+            variants=variants,
+        )
 
     store = CatalogStore.open(":memory:")
-    store.upsert_products([kettle("k-steel", "Nordhaus Steel Kettle", "39.90", ["Silver", "Black"], 4.1),
-                           kettle("k-retro", "Brava Retro Kettle", "54.00", ["Red", "Cream"], 4.7),
-                           kettle("k-glass", "Lumo Glass Kettle", "29.50", ["Clear"], 3.9)])
+    store.upsert_products(
+        [
+            kettle("k-steel", "Nordhaus Steel Kettle", "39.90", ["Silver", "Black"], 4.1),
+            kettle("k-retro", "Brava Retro Kettle", "54.00", ["Red", "Cream"], 4.7),
+            kettle("k-glass", "Lumo Glass Kettle", "29.50", ["Clear"], 3.9),
+        ]
+    )
     return DialogueManager(store)
 
 
-@pytest.mark.parametrize("language, lines", [
-    ("en", ["Do you have kettles?", "I'll take the red one"]),
-    ("en", ["Do you have electric kettles?", "how much is the red one?"]),
-])
+@pytest.mark.parametrize(
+    "language, lines",
+    [
+        ("en", ["Do you have kettles?", "I'll take the red one"]),
+        ("en", ["Do you have electric kettles?", "how much is the red one?"]),
+    ],
+)
 def test_a_colour_reference_picks_the_product_that_has_it(kettles, language, lines):
     listed, picked = converse(kettles, lines, language)
     assert {p.id for p in listed.products} == {"k-steel", "k-retro", "k-glass"}
@@ -82,8 +99,11 @@ def test_superlatives_read_the_catalog_facts(kettles):
 
 
 def test_spoken_price_caps_are_filters(dialogue):
-    for line in ["Do you have sneakers under 100 dollars?", "I need running shoes for less than a hundred and twenty dollars",
-                 "any headphones below $80?"]:
+    for line in [
+        "Do you have sneakers under 100 dollars?",
+        "I need running shoes for less than a hundred and twenty dollars",
+        "any headphones below $80?",
+    ]:
         reply = dialogue.respond_now(line, "en")
         cap = Decimal(re.search(r"(\d+)", line.replace("a hundred and twenty", "120")).group(1))
         assert all(p.price <= cap for p in reply.products), (line, reply.text)
@@ -139,8 +159,9 @@ def test_cart_changes_only_when_the_reply_is_committed(dialogue, store):
 
 
 def test_cart_asks_for_the_missing_option_and_takes_the_answer(dialogue):
-    shoes, ask, size, colour = converse(dialogue, ["Do you have the TrailRunner Running Shoes?", "Add it to my cart",
-                                                   "size 9 please", "blue"])
+    shoes, ask, size, colour = converse(
+        dialogue, ["Do you have the TrailRunner Running Shoes?", "Add it to my cart", "size 9 please", "blue"]
+    )
     assert "size" in ask.text.lower() and ask.state.cart_items == 0
     assert "colour" in size.text.lower() and size.state.cart_items == 0  # both options are needed
     assert colour.intent == "cart_add" and colour.state.cart_items == 1, colour.text
@@ -179,7 +200,8 @@ def test_handoff_rules_from_config(store):
 def test_operator_intents_and_replies_come_from_config(store):
     settings = DialogueSettings(
         intents=[{"name": "opening_hours", "action": "reply", "patterns": {"en": [r"\bopen\b", r"\bhours\b"]}}],
-        replies={"opening_hours": {"en": "Our phone line is staffed on weekdays."}})
+        replies={"opening_hours": {"en": "Our phone line is staffed on weekdays."}},
+    )
     reply = DialogueManager(store, settings).respond_now("When are you open?", "en")
     assert reply.intent == "opening_hours" and reply.text == "Our phone line is staffed on weekdays."
 
@@ -200,16 +222,19 @@ def test_a_language_without_replies_answers_in_the_default_and_says_so_once(dial
 
 
 # ---- every built-in language -------------------------------------------------------------------------------
-@pytest.mark.parametrize("language, kind, second", [
-    ("en", "Do you have running shoes?", "How much is the second one?"),
-    ("es", "¿Tienen zapatillas para correr?", "¿Cuánto cuesta la segunda?"),
-    ("pt", "Vocês têm tênis de corrida?", "Quanto custa o segundo?"),
-    ("fr", "Vous avez des chaussures de course ?", "Combien coûte la deuxième ?"),
-    ("it", "Avete scarpe da corsa?", "Quanto costa la seconda?"),
-    ("de", "Haben Sie Laufschuhe?", "Was kostet das zweite?"),
-    ("zh", "你们有跑步鞋吗？", "第二个多少钱？"),
-    ("ja", "ランニングシューズはありますか？", "二つ目はいくらですか？"),
-])
+@pytest.mark.parametrize(
+    "language, kind, second",
+    [
+        ("en", "Do you have running shoes?", "How much is the second one?"),
+        ("es", "¿Tienen zapatillas para correr?", "¿Cuánto cuesta la segunda?"),
+        ("pt", "Vocês têm tênis de corrida?", "Quanto custa o segundo?"),
+        ("fr", "Vous avez des chaussures de course ?", "Combien coûte la deuxième ?"),
+        ("it", "Avete scarpe da corsa?", "Quanto costa la seconda?"),
+        ("de", "Haben Sie Laufschuhe?", "Was kostet das zweite?"),
+        ("zh", "你们有跑步鞋吗？", "第二个多少钱？"),
+        ("ja", "ランニングシューズはありますか？", "二つ目はいくらですか？"),
+    ],
+)
 def test_a_kind_then_an_ordinal_in_every_language(dialogue, language, kind, second):
     listed, picked = converse(dialogue, [kind, second], language)
     assert len(listed.products) >= 2 and all("Running Shoes" in p.title for p in listed.products), listed.text
@@ -218,16 +243,19 @@ def test_a_kind_then_an_ordinal_in_every_language(dialogue, language, kind, seco
     assert format_price(listed.products[1].price, "USD", language) in picked.text
 
 
-@pytest.mark.parametrize("language, line, cap", [
-    ("en", "Do you have headphones under a hundred dollars?", 100),
-    ("es", "¿Tienen auriculares por menos de cien dólares?", 100),
-    ("pt", "Vocês têm fones de ouvido por menos de cem dólares?", 100),
-    ("fr", "Vous avez un casque audio à moins de cent dollars ?", 100),
-    ("it", "Avete delle cuffie sotto i cento dollari?", 100),
-    ("de", "Haben Sie Kopfhörer unter hundert Dollar?", 100),
-    ("zh", "有没有一百美元以下的耳机？", 100),
-    ("ja", "百ドル以下のヘッドホンはありますか？", 100),
-])
+@pytest.mark.parametrize(
+    "language, line, cap",
+    [
+        ("en", "Do you have headphones under a hundred dollars?", 100),
+        ("es", "¿Tienen auriculares por menos de cien dólares?", 100),
+        ("pt", "Vocês têm fones de ouvido por menos de cem dólares?", 100),
+        ("fr", "Vous avez un casque audio à moins de cent dollars ?", 100),
+        ("it", "Avete delle cuffie sotto i cento dollari?", 100),
+        ("de", "Haben Sie Kopfhörer unter hundert Dollar?", 100),
+        ("zh", "有没有一百美元以下的耳机？", 100),
+        ("ja", "百ドル以下のヘッドホンはありますか？", 100),
+    ],
+)
 def test_spoken_price_caps_in_every_language(dialogue, language, line, cap):
     reply = dialogue.respond_now(line, language)
     assert reply.language == language
@@ -236,16 +264,19 @@ def test_spoken_price_caps_in_every_language(dialogue, language, line, cap):
     assert slots.max_price == cap
 
 
-@pytest.mark.parametrize("language, line", [
-    ("en", "How long does shipping to Germany take?"),
-    ("es", "¿Cuánto tarda el envío a Alemania?"),
-    ("pt", "Quanto tempo demora o envio para a Alemanha?"),
-    ("fr", "Combien de temps prend la livraison en Allemagne ?"),
-    ("it", "Quanto ci mette la spedizione in Germania?"),
-    ("de", "Wie lange dauert der Versand nach Deutschland?"),
-    ("zh", "寄到德国要多久？"),
-    ("ja", "ドイツへの配送は何日かかりますか？"),
-])
+@pytest.mark.parametrize(
+    "language, line",
+    [
+        ("en", "How long does shipping to Germany take?"),
+        ("es", "¿Cuánto tarda el envío a Alemania?"),
+        ("pt", "Quanto tempo demora o envio para a Alemanha?"),
+        ("fr", "Combien de temps prend la livraison en Allemagne ?"),
+        ("it", "Quanto ci mette la spedizione in Germania?"),
+        ("de", "Wie lange dauert der Versand nach Deutschland?"),
+        ("zh", "寄到德国要多久？"),
+        ("ja", "ドイツへの配送は何日かかりますか？"),
+    ],
+)
 def test_shipping_policy_per_country_in_every_language(dialogue, store, language, line):
     reply = dialogue.respond_now(line, language)
     policy = store.get_policy("shipping", "DE")
@@ -253,16 +284,19 @@ def test_shipping_policy_per_country_in_every_language(dialogue, store, language
     assert str(policy.days_min) in reply.text and str(policy.days_max) in reply.text
 
 
-@pytest.mark.parametrize("language, stop, carrier", [
-    ("en", "Wait, stop.", "Which delivery operator do you use?"),
-    ("es", "Espera, para.", "¿Qué operador de envío usan?"),
-    ("pt", "Espera, para.", "Qual transportadora vocês usam?"),
-    ("fr", "Attendez, stop.", "Quel transporteur utilisez-vous ?"),
-    ("it", "Aspetta, fermati.", "Quale corriere usate?"),
-    ("de", "Warte, stopp.", "Welchen Versanddienstleister nutzen Sie?"),
-    ("zh", "等一下，别说了。", "你们用哪家快递公司？"),
-    ("ja", "ちょっと待って。", "配送業者はどこですか？"),
-])
+@pytest.mark.parametrize(
+    "language, stop, carrier",
+    [
+        ("en", "Wait, stop.", "Which delivery operator do you use?"),
+        ("es", "Espera, para.", "¿Qué operador de envío usan?"),
+        ("pt", "Espera, para.", "Qual transportadora vocês usam?"),
+        ("fr", "Attendez, stop.", "Quel transporteur utilisez-vous ?"),
+        ("it", "Aspetta, fermati.", "Quale corriere usate?"),
+        ("de", "Warte, stopp.", "Welchen Versanddienstleister nutzen Sie?"),
+        ("zh", "等一下，别说了。", "你们用哪家快递公司？"),
+        ("ja", "ちょっと待って。", "配送業者はどこですか？"),
+    ],
+)
 def test_stop_is_silent_and_a_carrier_question_is_not_a_handoff(dialogue, language, stop, carrier):
     quiet = dialogue.respond_now(stop, language)
     assert quiet.intent == "stop" and quiet.text == ""
@@ -271,14 +305,19 @@ def test_stop_is_silent_and_a_carrier_question_is_not_a_handoff(dialogue, langua
 
 
 def test_make_it_two_sets_the_quantity(dialogue):
-    mat, added, two = converse(dialogue, ["Do you have the FlowFit yoga mat?", "Add it to my cart in lavender",
-                                          "Actually, make it two"])
+    mat, added, two = converse(
+        dialogue, ["Do you have the FlowFit yoga mat?", "Add it to my cart in lavender", "Actually, make it two"]
+    )
     assert added.state.cart_items == 1 and two.state.cart_items == 2, two.text
 
 
 def test_words_in_another_language_find_the_catalog_through_the_glossary(store):
     plain = DialogueManager(store)  # no embedding model: only words can match
-    for language, line in [("es", "¿Tienen sartenes?"), ("zh", "有平底锅吗？"), ("de", "Haben Sie Bratpfannen?"),
-                           ("ja", "フライパンはありますか？")]:
+    for language, line in [
+        ("es", "¿Tienen sartenes?"),
+        ("zh", "有平底锅吗？"),
+        ("de", "Haben Sie Bratpfannen?"),
+        ("ja", "フライパンはありますか？"),
+    ]:
         reply = plain.respond_now(line, language)
         assert reply.products and all("Skillet" in p.title or "Pan" in p.title for p in reply.products), reply.text

@@ -9,7 +9,7 @@ from tests.conftest import load_16k
 
 def frames_of(pcm: bytes, endpointer: Endpointer):
     size = endpointer.frame_bytes
-    return [pcm[i:i + size] for i in range(0, len(pcm) - size + 1, size)]
+    return [pcm[i : i + size] for i in range(0, len(pcm) - size + 1, size)]
 
 
 def events_for(pcm: bytes, endpointer: Endpointer | None = None):

@@ -32,8 +32,12 @@ def test_unsplit_models_are_used_in_place(fresh_cache):
 
 
 def test_missing_package_names_the_pip_install():
-    spec = ModelSpec("ghost", "llm-gguf", "not installed", (
-        ModelFile("x.bin", (PackagedPart("no-such-model-package", "x/x.bin", "0" * 64),), "0" * 64),))
+    spec = ModelSpec(
+        "ghost",
+        "llm-gguf",
+        "not installed",
+        (ModelFile("x.bin", (PackagedPart("no-such-model-package", "x/x.bin", "0" * 64),), "0" * 64),),
+    )
     with pytest.raises(ModelNotInstalled, match="pip install no-such-model-package"):
         materialize(spec)
 

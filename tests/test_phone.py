@@ -46,8 +46,9 @@ def test_barge_in_clears_the_call_and_the_agent_sees_only_what_was_heard(live_se
         await caller.press("0")
 
     caller = PhoneCaller(live_server, call_sid="CAbarge", parameters={"customer": "c-42"})
-    first, second = asyncio.run(caller.converse([long_question, interruption], barge_in_after=1.0,
-                                                after_last_s=2.0, finale=ask_for_a_person))
+    first, second = asyncio.run(
+        caller.converse([long_question, interruption], barge_in_after=1.0, after_last_s=2.0, finale=ask_for_a_person)
+    )
     assert first.cleared and caller.clears == 1
     kinds = [e["event"] for e in caller.events]
     cleared_at = kinds.index("clear")

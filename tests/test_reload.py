@@ -39,6 +39,7 @@ def test_the_server_reloads_a_valid_config_and_refuses_an_invalid_one(engines, t
     caplog.set_level(logging.INFO, logger="assistant")
     try:
         with BackgroundServer(app):
+
             def says_hours() -> bool:
                 return engines.dialogue.respond_now("When are you open?", "en").intent == "opening_hours"
 

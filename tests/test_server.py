@@ -45,9 +45,15 @@ def test_health_ready_metrics_and_docs(live_server):
         assert metrics.status_code == 200
         assert metrics.headers["content-type"].startswith("text/plain")
         families = {f.name: f for f in text_string_to_metric_families(metrics.text)}
-        for name, kind in [("va_sessions_active", "gauge"), ("va_sessions", "counter"), ("va_turns", "counter"),
-                           ("va_turn_latency_seconds", "histogram"), ("va_barge_ins", "counter"),
-                           ("va_handoffs", "counter"), ("va_errors", "counter")]:
+        for name, kind in [
+            ("va_sessions_active", "gauge"),
+            ("va_sessions", "counter"),
+            ("va_turns", "counter"),
+            ("va_turn_latency_seconds", "histogram"),
+            ("va_barge_ins", "counter"),
+            ("va_handoffs", "counter"),
+            ("va_errors", "counter"),
+        ]:
             assert name in families and families[name].type == kind, name
         gauges = {s.labels["channel"] for s in families["va_sessions_active"].samples}
         assert gauges == {"browser", "phone"}  # zeros shown from the start
@@ -129,8 +135,9 @@ def test_browser_handoff_button(live_server, say):
                 shown = [p["id"] for p in next(e for e in seen if e["type"] == "reply")["products"]]
                 await ws.send(json.dumps({"type": "handoff"}))
                 handed_off = {"type": "state", "state": "handed_off"}
-                await next_event(ws, lambda e: any(x["type"] == "handoff" for x in seen) and handed_off in seen,
-                                 seen=seen)
+                await next_event(
+                    ws, lambda e: any(x["type"] == "handoff" for x in seen) and handed_off in seen, seen=seen
+                )
                 handoff = next(e for e in seen if e["type"] == "handoff")
             finally:
                 mic.cancel()

@@ -292,8 +292,12 @@ class FakeWebSocket:
     """Starlette's WebSocket as the transports use it: receive() messages, then a disconnect."""
 
     def __init__(self, messages: list[str | bytes]):
-        self.incoming = [{"type": "websocket.receive", "text": m} if isinstance(m, str)
-                         else {"type": "websocket.receive", "bytes": m} for m in messages]
+        self.incoming = [
+            {"type": "websocket.receive", "text": m}
+            if isinstance(m, str)
+            else {"type": "websocket.receive", "bytes": m}
+            for m in messages
+        ]
         self.sent: list = []
         self.query_params: dict[str, str] = {}
 
@@ -331,16 +335,35 @@ def _browser(messages, **limits):
 
 def test_browser_transport_parses_and_refuses_bad_input():
     pcm = np.arange(320, dtype="<i2").tobytes()
-    transport, codes, handoffs = _browser([
-        "not json", "[1, 2]", '{"type": "dance"}', b"\x00" * 3, b"\x00" * 2000, pcm,
-        '{"type": "played", "seq": 1}', '{"type": "handoff"}', '"just a string"', '{"no": "type"}',
-        '{"type": "' + "x" * 500 + '"}',
-    ], max_message_bytes=1000)
+    transport, codes, handoffs = _browser(
+        [
+            "not json",
+            "[1, 2]",
+            '{"type": "dance"}',
+            b"\x00" * 3,
+            b"\x00" * 2000,
+            pcm,
+            '{"type": "played", "seq": 1}',
+            '{"type": "handoff"}',
+            '"just a string"',
+            '{"no": "type"}',
+            '{"type": "' + "x" * 500 + '"}',
+        ],
+        max_message_bytes=1000,
+    )
     frames, gone = asyncio.run(_collect(transport))
     assert frames == [pcm]
     assert "closed the connection" in str(gone)
-    assert codes == ["bad_json", "bad_json", "unknown_type", "bad_audio", "too_large", "bad_json",
-                     "unknown_type", "unknown_type"]
+    assert codes == [
+        "bad_json",
+        "bad_json",
+        "unknown_type",
+        "bad_audio",
+        "too_large",
+        "bad_json",
+        "unknown_type",
+        "unknown_type",
+    ]
     assert handoffs == ["button"]
     errors = [json.loads(m) for group, _ in transport.outbox._queue for m in group]  # no sender runs: still queued
     assert [e["code"] for e in errors] == codes  # each one reported back to the page
@@ -361,9 +384,17 @@ def _media(payload: bytes | str, track: str = "inbound") -> str:
 
 def _start(**media_format) -> str:
     fmt = {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1} | media_format
-    return json.dumps({"event": "start", "start": {"streamSid": "MZ1", "callSid": "CA1",
-                                                   "customParameters": {"from": "+15550001"},
-                                                   "mediaFormat": fmt}})
+    return json.dumps(
+        {
+            "event": "start",
+            "start": {
+                "streamSid": "MZ1",
+                "callSid": "CA1",
+                "customParameters": {"from": "+15550001"},
+                "mediaFormat": fmt,
+            },
+        }
+    )
 
 
 def _twilio(messages):
@@ -376,22 +407,24 @@ def _twilio(messages):
 
 def test_twilio_transport_parses_and_refuses_bad_input():
     ulaw = mulaw.encode((np.sin(np.arange(160) / 5) * 8000).astype(np.int16))  # 20 ms at 8 kHz
-    transport, codes, handoffs = _twilio([
-        json.dumps({"event": "connected", "protocol": "Call"}),
-        _media(ulaw),  # before start: dropped
-        json.dumps({"event": "wat"}),
-        b"\x01\x02",
-        "{oops",
-        _start(),
-        _media("!!not base64!!"),
-        _media(ulaw, track="outbound"),  # not the caller's voice
-        *[_media(ulaw)] * 10,
-        json.dumps({"event": "mark", "mark": {"name": "7"}}),
-        json.dumps({"event": "dtmf", "dtmf": {"digit": "5"}}),
-        json.dumps({"event": "dtmf", "dtmf": {"digit": "0"}}),
-        json.dumps({"event": "stop"}),
-        _media(ulaw),  # after stop: never read
-    ])
+    transport, codes, handoffs = _twilio(
+        [
+            json.dumps({"event": "connected", "protocol": "Call"}),
+            _media(ulaw),  # before start: dropped
+            json.dumps({"event": "wat"}),
+            b"\x01\x02",
+            "{oops",
+            _start(),
+            _media("!!not base64!!"),
+            _media(ulaw, track="outbound"),  # not the caller's voice
+            *[_media(ulaw)] * 10,
+            json.dumps({"event": "mark", "mark": {"name": "7"}}),
+            json.dumps({"event": "dtmf", "dtmf": {"digit": "5"}}),
+            json.dumps({"event": "dtmf", "dtmf": {"digit": "0"}}),
+            json.dumps({"event": "stop"}),
+            _media(ulaw),  # after stop: never read
+        ]
+    )
     frames, gone = asyncio.run(_collect(transport))
     assert codes == ["media_before_start", "unknown_event", "unexpected_binary", "bad_json", "bad_audio"]
     assert handoffs == ["dtmf 0"]
@@ -403,22 +436,24 @@ def test_twilio_transport_parses_and_refuses_bad_input():
     assert not transport.outbox._queue  # Media Streams has no error message: the phone is sent nothing
 
 
-@pytest.mark.parametrize("media_format", [{"encoding": "audio/x-l16"}, {"sampleRate": 16000},
-                                          {"sampleRate": "fast"}])
+@pytest.mark.parametrize("media_format", [{"encoding": "audio/x-l16"}, {"sampleRate": 16000}, {"sampleRate": "fast"}])
 def test_twilio_unsupported_media_format_ends_the_call(media_format):
     transport, codes, _ = _twilio([_start(**media_format), _media(b"\xff" * 160)])
     frames, gone = asyncio.run(_collect(transport))
     assert frames == [] and "unsupported media format" in str(gone)
 
 
-@pytest.mark.parametrize("message", [
-    {"event": "media", "media": "abc"},
-    {"event": "mark", "mark": ["1"]},
-    {"event": "dtmf", "dtmf": "0"},
-    {"event": "start", "start": "MZ1"},
-    {"event": "start", "start": {"streamSid": "MZ1", "customParameters": ["a"]}},
-    {"event": "media", "media": {"payload": 5}},
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"event": "media", "media": "abc"},
+        {"event": "mark", "mark": ["1"]},
+        {"event": "dtmf", "dtmf": "0"},
+        {"event": "start", "start": "MZ1"},
+        {"event": "start", "start": {"streamSid": "MZ1", "customParameters": ["a"]}},
+        {"event": "media", "media": {"payload": 5}},
+    ],
+)
 def test_twilio_malformed_events_are_bad_input_not_crashes(message):
     ulaw = b"\xff" * 160
     transport, codes, _ = _twilio([_start(), json.dumps(message), *[_media(ulaw)] * 10, json.dumps({"event": "stop"})])
@@ -429,12 +464,14 @@ def test_twilio_malformed_events_are_bad_input_not_crashes(message):
 
 
 def test_twiml_connect_escapes_and_carries_parameters():
-    xml = twiml_connect('wss://shop.example/twilio/stream', {"from": '+1 "555" <&>', "callSid": "CA9"})
+    xml = twiml_connect("wss://shop.example/twilio/stream", {"from": '+1 "555" <&>', "callSid": "CA9"})
     root = ElementTree.fromstring(xml)
     stream = root.find("./Connect/Stream")
     assert stream.get("url") == "wss://shop.example/twilio/stream"
     assert {p.get("name"): p.get("value") for p in stream.findall("Parameter")} == {
-        "from": '+1 "555" <&>', "callSid": "CA9"}
+        "from": '+1 "555" <&>',
+        "callSid": "CA9",
+    }
 
 
 def test_a_clear_never_falls_between_an_audio_header_and_its_samples():
@@ -470,9 +507,16 @@ def test_the_browsers_language_and_the_phone_lines_language_reach_the_session():
     browser.on_language_hint = hints.append
     asyncio.run(_collect(browser))
 
-    start = {"event": "start", "streamSid": "MZ1", "start": {
-        "streamSid": "MZ1", "callSid": "CA1", "customParameters": {"language": "fr"},
-        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}}
+    start = {
+        "event": "start",
+        "streamSid": "MZ1",
+        "start": {
+            "streamSid": "MZ1",
+            "callSid": "CA1",
+            "customParameters": {"language": "fr"},
+            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+        },
+    }
     phone = TwilioTransport(FakeWebSocket([json.dumps(start)]), "s2")
     phone.on_language_hint = hints.append
     asyncio.run(_collect(phone))

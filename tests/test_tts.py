@@ -15,16 +15,22 @@ def test_clauses_carry_their_span_of_the_reply():
     clauses += chunker.flush()
     text = chunker.text
     assert [c.text for c in clauses] == [
-        "Yes, the FlowFit Yoga Mat is in stock.", "We have 55 available,", "at $33.99."]
+        "Yes, the FlowFit Yoga Mat is in stock.",
+        "We have 55 available,",
+        "at $33.99.",
+    ]
     for clause in clauses:
-        assert text[clause.start:clause.end] == clause.text
+        assert text[clause.start : clause.end] == clause.text
 
 
 def test_a_short_first_clause_is_spoken_on_its_own():
     chunker = ClauseChunker(min_chars=12, min_first_chars=2)
     clauses = chunker.feed("Sure, the price of the FlowFit Yoga Mat is $33.99. Yes, ok. It ships free.")
     assert [c.text for c in clauses + chunker.flush()] == [
-        "Sure,", "the price of the FlowFit Yoga Mat is $33.99.", "Yes, ok. It ships free."]
+        "Sure,",
+        "the price of the FlowFit Yoga Mat is $33.99.",
+        "Yes, ok. It ships free.",
+    ]
 
 
 def test_first_audio_comes_before_the_reply_is_finished(engines):

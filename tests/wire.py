@@ -78,7 +78,7 @@ def phone_frames(pcm16k: bytes) -> list[str]:
     """The same speech as Twilio sends it: 20 ms media events of base64 μ-law at 8 kHz."""
     audio = np.frombuffer(pcm16k, "<i2").astype(np.float32) / 32768
     ulaw = mulaw.encode((soxr.resample(audio, 16000, 8000) * 32767).astype(np.int16))
-    return [_media(ulaw[i:i + 160]) for i in range(0, len(ulaw), 160)]
+    return [_media(ulaw[i : i + 160]) for i in range(0, len(ulaw), 160)]
 
 
 def _media(ulaw: bytes) -> str:
@@ -101,11 +101,12 @@ async def talk(send, frames: list, silence) -> None:
 
 
 def browser_frames(pcm: bytes) -> list[bytes]:
-    return [pcm[i:i + BROWSER_FRAME] for i in range(0, len(pcm), BROWSER_FRAME)]
+    return [pcm[i : i + BROWSER_FRAME] for i in range(0, len(pcm), BROWSER_FRAME)]
 
 
 async def next_event(ws, predicate, timeout_s: float = 30.0, seen: list | None = None) -> dict:
     """The next JSON message that matches; binary frames and other messages are skipped (kept in `seen`)."""
+
     async def read():
         while True:
             message = await ws.recv()
@@ -126,6 +127,7 @@ def of_type(kind: str):
 
 async def closed(ws, timeout_s: float = 10.0) -> ConnectionClosed:
     """Read until the server closes the connection; returns how it closed."""
+
     async def drain():
         try:
             while True:
@@ -142,12 +144,22 @@ def words(text: str) -> str:
 
 def twilio_start(stream_sid: str, call_sid: str, parameters: dict | None = None, **media_format) -> str:
     fmt = {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1} | media_format
-    return json.dumps({"event": "start", "sequenceNumber": "1", "streamSid": stream_sid, "start": {
-        "streamSid": stream_sid, "callSid": call_sid, "accountSid": "AC0", "tracks": ["inbound"],
-        "customParameters": parameters or {}, "mediaFormat": fmt}})
+    return json.dumps(
+        {
+            "event": "start",
+            "sequenceNumber": "1",
+            "streamSid": stream_sid,
+            "start": {
+                "streamSid": stream_sid,
+                "callSid": call_sid,
+                "accountSid": "AC0",
+                "tracks": ["inbound"],
+                "customParameters": parameters or {},
+                "mediaFormat": fmt,
+            },
+        }
+    )
 
 
 CONNECTED = json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"})
 STOP = json.dumps({"event": "stop"})
-
-

@@ -42,7 +42,7 @@ class ClauseChunker:
         return [clause] if clause else []
 
     def _take(self, end: int, next_start: int, force: bool = False) -> Clause | None:
-        raw = self._text[self._emitted:end]
+        raw = self._text[self._emitted : end]
         minimum = self.min_first_chars if self._emitted == 0 else self.min_chars
         if not raw.strip() or (len(raw.strip()) < minimum and not force):
             return None

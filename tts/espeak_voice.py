@@ -31,9 +31,17 @@ class EspeakUnavailable(RuntimeError):
 
 
 class _VoiceStruct(ctypes.Structure):  # espeak_VOICE from speak_lib.h
-    _fields_ = [("name", ctypes.c_char_p), ("languages", ctypes.c_void_p), ("identifier", ctypes.c_char_p),
-                ("gender", ctypes.c_ubyte), ("age", ctypes.c_ubyte), ("variant", ctypes.c_ubyte),
-                ("xx1", ctypes.c_ubyte), ("score", ctypes.c_int), ("spare", ctypes.c_void_p)]
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
 
 
 _LOCK = threading.Lock()
@@ -51,6 +59,7 @@ def _on_audio(wav: Any, n: int, _events: Any) -> int:
 def _load_library() -> tuple[ctypes.CDLL, bytes | None]:
     try:
         import espeakng_loader
+
         # espeak_Initialize wants the directory that *contains* espeak-ng-data.
         data_parent = os.path.dirname(espeakng_loader.get_data_path())
         return ctypes.CDLL(espeakng_loader.get_library_path()), data_parent.encode()
@@ -63,7 +72,8 @@ def _load_library() -> tuple[ctypes.CDLL, bytes | None]:
                 pass
     raise EspeakUnavailable(
         "espeak-ng is not available: install it with `pip install espeakng-loader` "
-        "(or on Debian/Ubuntu: `apt-get install espeak-ng`)")
+        "(or on Debian/Ubuntu: `apt-get install espeak-ng`)"
+    )
 
 
 def _list_voices(lib: ctypes.CDLL) -> dict[str, str]:
@@ -93,15 +103,29 @@ def _ensure_state() -> dict:
         lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         lib.espeak_SetSynthCallback.argtypes = [_SynthCallback]
-        lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
-                                     ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        lib.espeak_Synth.argtypes = [
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
         sample_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, path, _INITIALIZE_DONT_EXIT)
         if sample_rate <= 0:
-            raise EspeakUnavailable("espeak_Initialize failed (espeak-ng-data missing?); "
-                                    "reinstall with `pip install --force-reinstall espeakng-loader`")
+            raise EspeakUnavailable(
+                "espeak_Initialize failed (espeak-ng-data missing?); "
+                "reinstall with `pip install --force-reinstall espeakng-loader`"
+            )
         lib.espeak_SetSynthCallback(_on_audio)
-        _state = {"lib": lib, "sample_rate": sample_rate, "voices": _list_voices(lib),
-                  "default_rate": lib.espeak_GetParameter(_RATE, 0)}
+        _state = {
+            "lib": lib,
+            "sample_rate": sample_rate,
+            "voices": _list_voices(lib),
+            "default_rate": lib.espeak_GetParameter(_RATE, 0),
+        }
     return _state
 
 

@@ -50,8 +50,9 @@ class StreamingSynthesizer:
         started = time.perf_counter()
         audio = await asyncio.to_thread(voice.synthesize, speakable(clause.text))
         pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
-        return SpeechChunk(pcm, voice.sample_rate, clause.text, clause.start, clause.end, voice.name,
-                           time.perf_counter() - started)
+        return SpeechChunk(
+            pcm, voice.sample_rate, clause.text, clause.start, clause.end, voice.name, time.perf_counter() - started
+        )
 
     def synthesize_text(self, text: str, language: str) -> list[SpeechChunk]:
         """Blocking helper for tests and tools: the whole text, clause by clause."""

@@ -61,10 +61,15 @@ class ServerState:
         log.info("ready")
 
 
-def create_app(config: AssistantConfig | None = None, engines: Engines | None = None,
-               limits: WebSocketLimits | None = None, config_path: str | None = None) -> FastAPI:
-    state = ServerState(config or (engines.config if engines else AssistantConfig()), engines,
-                        limits or WebSocketLimits())
+def create_app(
+    config: AssistantConfig | None = None,
+    engines: Engines | None = None,
+    limits: WebSocketLimits | None = None,
+    config_path: str | None = None,
+) -> FastAPI:
+    state = ServerState(
+        config or (engines.config if engines else AssistantConfig()), engines, limits or WebSocketLimits()
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -75,8 +80,12 @@ def create_app(config: AssistantConfig | None = None, engines: Engines | None = 
             if task is not None and not task.done():
                 task.cancel()
 
-    app = FastAPI(title="Voice shopping assistant", version="0.1.0", lifespan=lifespan,
-                  description="Shoppers talk from a browser tab or a phone call. WebSocket protocols: see README.")
+    app = FastAPI(
+        title="Voice shopping assistant",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Shoppers talk from a browser tab or a phone call. WebSocket protocols: see README.",
+    )
     app.state.server = state
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
@@ -112,8 +121,13 @@ def create_app(config: AssistantConfig | None = None, engines: Engines | None = 
         return Response(twiml_connect(_stream_url(request), parameters), media_type="application/xml")
 
     for method in ("POST", "GET"):  # Twilio posts by default; GET is a per-number choice. One operation id each.
-        app.add_api_route("/twilio/voice", twilio_voice, methods=[method], summary="TwiML webhook for an incoming call",
-                          operation_id=f"twilio_voice_{method.lower()}")
+        app.add_api_route(
+            "/twilio/voice",
+            twilio_voice,
+            methods=[method],
+            summary="TwiML webhook for an incoming call",
+            operation_id=f"twilio_voice_{method.lower()}",
+        )
 
     @app.websocket("/ws")
     async def browser(websocket: WebSocket) -> None:
@@ -127,8 +141,15 @@ def create_app(config: AssistantConfig | None = None, engines: Engines | None = 
         await websocket.accept()
         if state.conversations is None:
             if transport_type is BrowserTransport:
-                await websocket.send_text(to_json({"type": "error", "code": "not_ready",
-                                                   "message": "the assistant is still starting; try again soon"}))
+                await websocket.send_text(
+                    to_json(
+                        {
+                            "type": "error",
+                            "code": "not_ready",
+                            "message": "the assistant is still starting; try again soon",
+                        }
+                    )
+                )
             await websocket.close(code=_TRY_AGAIN_LATER, reason="models are still loading")
             return
         transport = transport_type(websocket, uuid.uuid4().hex[:12], state.limits)

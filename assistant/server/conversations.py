@@ -26,14 +26,22 @@ class Conversations:
     async def run(self, transport: WebSocketTransport) -> str:
         """Talk until the client leaves or is dropped; returns why the conversation ended."""
         channel = transport.channel
-        session = Session(self.engines, transport, on_event=lambda e: self._on_event(transport, session, e),
-                          on_turn=lambda turn: self._turn_done(transport, turn))
+        session = Session(
+            self.engines,
+            transport,
+            on_event=lambda e: self._on_event(transport, session, e),
+            on_turn=lambda turn: self._turn_done(transport, turn),
+        )
         transport.on_handoff = session.request_handoff
         transport.on_bad_input = lambda code: self.metrics.errors.labels(channel, code).inc()
         transport.on_language_hint = session.hint_language
         client = transport.websocket.client
-        log.info("%s session %s opened from %s", channel, transport.session_id,
-                 f"{client.host}:{client.port}" if client else "unknown")
+        log.info(
+            "%s session %s opened from %s",
+            channel,
+            transport.session_id,
+            f"{client.host}:{client.port}" if client else "unknown",
+        )
         self.metrics.sessions.labels(channel).inc()
         self.metrics.sessions_active.labels(channel).inc()
         sender = asyncio.create_task(transport.outbox.run())
@@ -54,14 +62,20 @@ class Conversations:
                 task.cancel()
             await asyncio.gather(talker, sender, return_exceptions=True)
             self.metrics.sessions_active.labels(channel).dec()
-            log.info("%s session %s closed: %s (%d turns)", channel, transport.session_id, reason,
-                     len(session.turns))
+            log.info("%s session %s closed: %s (%d turns)", channel, transport.session_id, reason, len(session.turns))
             await _close_quietly(transport, reason)
 
     def _turn_done(self, transport: WebSocketTransport, turn: TurnRecord) -> None:
         self.metrics.turn_done(transport.channel, turn)
-        log.info("%s session %s turn %d (%s%s): latency ms %s", transport.channel, transport.session_id, turn.index,
-                 turn.intent, ", interrupted" if turn.interrupted else "", turn.latency_ms())
+        log.info(
+            "%s session %s turn %d (%s%s): latency ms %s",
+            transport.channel,
+            transport.session_id,
+            turn.index,
+            turn.intent,
+            ", interrupted" if turn.interrupted else "",
+            turn.latency_ms(),
+        )
 
     def _on_event(self, transport: WebSocketTransport, session: Session, event: dict) -> None:
         transport.event(event)
@@ -75,9 +89,18 @@ class Conversations:
             state = session.dialogue_state
             products = [*state.discussed, *(product for turn in session.turns for product in turn.products)]
             cart = tuple({"sku": sku, "product_id": pid, "quantity": qty} for sku, (pid, qty) in state.cart.items())
-            self.desk.add(HandoffRecord.from_history(
-                session.history, products, session=transport.session_id, channel=channel, reason=event["reason"],
-                language=event["language"], caller=dict(getattr(transport, "call", {})), cart=cart))
+            self.desk.add(
+                HandoffRecord.from_history(
+                    session.history,
+                    products,
+                    session=transport.session_id,
+                    channel=channel,
+                    reason=event["reason"],
+                    language=event["language"],
+                    caller=dict(getattr(transport, "call", {})),
+                    cart=cart,
+                )
+            )
 
 
 def _why_talk_ended(talker: asyncio.Task) -> str:

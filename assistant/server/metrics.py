@@ -17,12 +17,15 @@ class Metrics:
         self.sessions_active = Gauge("va_sessions_active", "Conversations in progress", ["channel"], registry=r)
         self.sessions = Counter("va_sessions", "Conversations started", ["channel"], registry=r)
         self.turns = Counter("va_turns", "Shopper turns answered", ["channel"], registry=r)
-        self.latency = Histogram("va_turn_latency_seconds",
-                                 "Seconds from the end of the shopper's speech to each stage of the reply",
-                                 ["channel", "stage"], buckets=_LATENCY_BUCKETS, registry=r)
+        self.latency = Histogram(
+            "va_turn_latency_seconds",
+            "Seconds from the end of the shopper's speech to each stage of the reply",
+            ["channel", "stage"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
         self.barge_ins = Counter("va_barge_ins", "Replies the shopper interrupted", ["channel"], registry=r)
-        self.handoffs = Counter("va_handoffs", "Conversations handed to a person", ["channel", "reason"],
-                                registry=r)
+        self.handoffs = Counter("va_handoffs", "Conversations handed to a person", ["channel", "reason"], registry=r)
         self.errors = Counter("va_errors", "Bad client input and failed turns", ["channel", "kind"], registry=r)
         for channel in CHANNELS:  # show zeros from the start rather than nothing
             for metric in (self.sessions_active, self.sessions, self.turns, self.barge_ins):

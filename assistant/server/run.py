@@ -15,8 +15,17 @@ WS_MAX_SIZE = 1 << 20
 
 
 def uvicorn_config(app: FastAPI, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
-    return uvicorn.Config(app, host=host, port=port, ws="websockets-sansio", ws_max_size=WS_MAX_SIZE,
-                          ws_ping_interval=20, ws_ping_timeout=20, log_level=log_level, lifespan="on")
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        ws="websockets-sansio",
+        ws_max_size=WS_MAX_SIZE,
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        log_level=log_level,
+        lifespan="on",
+    )
 
 
 def serve(app: FastAPI, host: str, port: int) -> None:

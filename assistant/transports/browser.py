@@ -14,8 +14,7 @@ class BrowserTransport(WebSocketTransport):
     channel = "browser"
 
     def greet(self) -> None:
-        self.outbox.put(to_json({"type": "ready", "session": self.session_id,
-                                 "input_sample_rate": PIPELINE_RATE}))
+        self.outbox.put(to_json({"type": "ready", "session": self.session_id, "input_sample_rate": PIPELINE_RATE}))
         self.outbox.put(to_json({"type": "state", "state": "listening"}))
 
     async def frames(self) -> AsyncIterator[bytes]:
@@ -30,8 +29,9 @@ class BrowserTransport(WebSocketTransport):
             text, data = await self._receive()
             if data is not None:
                 if len(data) % 2:
-                    self.bad_input("bad_audio", f"a binary frame of {len(data)} bytes: 16-bit PCM needs an even "
-                                                f"number of bytes")
+                    self.bad_input(
+                        "bad_audio", f"a binary frame of {len(data)} bytes: 16-bit PCM needs an even number of bytes"
+                    )
                     continue
                 yield data
             elif text is not None:
@@ -60,10 +60,14 @@ class BrowserTransport(WebSocketTransport):
 
     def _audio_messages(self, chunk: SpeechChunk, mark: str) -> list[Message]:
         pcm = chunk.pcm.astype("<i2").tobytes()
-        header = {"type": "audio", "seq": int(mark), "sample_rate": chunk.sample_rate, "text": chunk.text,
-                  "bytes": len(pcm)}
+        header = {
+            "type": "audio",
+            "seq": int(mark),
+            "sample_rate": chunk.sample_rate,
+            "text": chunk.text,
+            "bytes": len(pcm),
+        }
         return [to_json(header), pcm]
 
     def _clear_message(self) -> Message:
         return to_json({"type": "clear"})
-

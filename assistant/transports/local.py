@@ -46,8 +46,9 @@ def import_sounddevice() -> Any:
 
 
 class LocalAudio:
-    def __init__(self, input_device: str | int | None = None, output_device: str | int | None = None,
-                 half_duplex: bool = True):
+    def __init__(
+        self, input_device: str | int | None = None, output_device: str | int | None = None, half_duplex: bool = True
+    ):
         sd = import_sounddevice()
         try:
             sd.query_devices(input_device, kind="input")
@@ -83,10 +84,25 @@ class LocalAudio:
     def _start(self, on_input: Callable[..., None]) -> None:
         sd = self._sd
         try:
-            self._streams.append(sd.RawInputStream(samplerate=PIPELINE_RATE, channels=1, dtype="int16",
-                                                   blocksize=_BLOCK, device=self._input_device, callback=on_input))
-            self._streams.append(sd.OutputStream(samplerate=self.out_rate, channels=1, dtype="float32",
-                                                 device=self._output_device, callback=self._on_output))
+            self._streams.append(
+                sd.RawInputStream(
+                    samplerate=PIPELINE_RATE,
+                    channels=1,
+                    dtype="int16",
+                    blocksize=_BLOCK,
+                    device=self._input_device,
+                    callback=on_input,
+                )
+            )
+            self._streams.append(
+                sd.OutputStream(
+                    samplerate=self.out_rate,
+                    channels=1,
+                    dtype="float32",
+                    device=self._output_device,
+                    callback=self._on_output,
+                )
+            )
             for stream in self._streams:
                 stream.start()
         except sd.PortAudioError as exc:
@@ -106,7 +122,7 @@ class LocalAudio:
             while filled < frames and self._buffer:
                 block = self._buffer[0]
                 take = min(frames - filled, len(block))
-                out[filled:filled + take, 0] = block[:take]
+                out[filled : filled + take, 0] = block[:take]
                 if take == len(block):
                     self._buffer.popleft()
                 else:

@@ -21,8 +21,9 @@ class ClientGone(Exception):
 
 
 class Outbox:
-    def __init__(self, send: Callable[[Message], Awaitable[None]], max_queued_bytes: int = 4 << 20,
-                 stall_s: float = 10.0):
+    def __init__(
+        self, send: Callable[[Message], Awaitable[None]], max_queued_bytes: int = 4 << 20, stall_s: float = 10.0
+    ):
         self._send = send
         self.max_queued_bytes = max_queued_bytes
         self.stall_s = stall_s
@@ -79,8 +80,9 @@ class Outbox:
         """One send; it ends early when the client is dropped meanwhile (e.g. over max_queued_bytes)."""
         sending = asyncio.ensure_future(self._send(message))
         try:
-            done, _ = await asyncio.wait({sending, self._dropped}, timeout=self.stall_s,
-                                         return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {sending, self._dropped}, timeout=self.stall_s, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             if not sending.done():
                 sending.cancel()

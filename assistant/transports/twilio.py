@@ -84,8 +84,9 @@ class TwilioTransport(WebSocketTransport):
         encoding = media_format.get("encoding", "audio/x-mulaw")
         rate = media_format.get("sampleRate", PHONE_RATE)
         if encoding != "audio/x-mulaw" or str(rate) != str(PHONE_RATE):
-            raise ClientGone(f"unsupported media format {short(encoding)} at {short(rate)} Hz; "
-                             f"expected audio/x-mulaw at 8000 Hz")
+            raise ClientGone(
+                f"unsupported media format {short(encoding)} at {short(rate)} Hz; expected audio/x-mulaw at 8000 Hz"
+            )
         params = _section(start, "customParameters")
         stream_sid = start.get("streamSid") or message.get("streamSid")
         if not stream_sid or not isinstance(stream_sid, str):
@@ -114,8 +115,10 @@ class TwilioTransport(WebSocketTransport):
     def _audio_messages(self, chunk: SpeechChunk, mark: str) -> list[Message]:
         pcm = chunk.pcm if chunk.sample_rate == PHONE_RATE else soxr.resample(chunk.pcm, chunk.sample_rate, PHONE_RATE)
         payload = base64.b64encode(mulaw.encode(np.asarray(pcm, dtype=np.int16))).decode("ascii")
-        return [to_json({"event": "media", "streamSid": self.stream_sid, "media": {"payload": payload}}),
-                to_json({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": mark}})]
+        return [
+            to_json({"event": "media", "streamSid": self.stream_sid, "media": {"payload": payload}}),
+            to_json({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": mark}}),
+        ]
 
     def _clear_message(self) -> Message:
         return to_json({"event": "clear", "streamSid": self.stream_sid})
@@ -138,5 +141,7 @@ def _section(message: dict, key: str) -> dict:
 def twiml_connect(stream_url: str, parameters: dict[str, str]) -> str:
     """The TwiML that connects an incoming call to the media stream."""
     params = "".join(f"<Parameter name={quoteattr(k)} value={quoteattr(v)}/>" for k, v in parameters.items())
-    return ('<?xml version="1.0" encoding="UTF-8"?>'
-            f"<Response><Connect><Stream url={quoteattr(stream_url)}>{params}</Stream></Connect></Response>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<Response><Connect><Stream url={quoteattr(stream_url)}>{params}</Stream></Connect></Response>"
+    )

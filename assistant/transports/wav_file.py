@@ -33,8 +33,15 @@ class _Played:
 
 
 class WavFileConversation:
-    def __init__(self, utterances: list[bytes], barge_in_after: float | None = None, realtime: bool = True,
-                 frame_ms: int = 20, settle_s: float = 1.6, reply_timeout_s: float = 20.0):
+    def __init__(
+        self,
+        utterances: list[bytes],
+        barge_in_after: float | None = None,
+        realtime: bool = True,
+        frame_ms: int = 20,
+        settle_s: float = 1.6,
+        reply_timeout_s: float = 20.0,
+    ):
         self.utterances = utterances
         self.barge_in_after = barge_in_after
         self.realtime = realtime
@@ -55,7 +62,7 @@ class WavFileConversation:
         next_at = time.monotonic()
         for i, pcm in enumerate(self.utterances):
             for start in range(0, len(pcm), self.frame_bytes):
-                frame = pcm[start:start + self.frame_bytes].ljust(self.frame_bytes, b"\0")
+                frame = pcm[start : start + self.frame_bytes].ljust(self.frame_bytes, b"\0")
                 if self.realtime:
                     next_at = await pace(next_at, self.frame_s)
                 yield frame

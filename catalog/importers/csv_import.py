@@ -4,6 +4,7 @@ Generic CSV: one row per product or variant. Columns named like canonical fields
 --map FIELD=COLUMN); size/color/colour/shade/material columns become variant options; rows sharing an id
 with different SKUs are variants of one product, a repeated id without a new SKU is a duplicate.
 """
+
 from __future__ import annotations
 
 import csv
@@ -59,13 +60,15 @@ def _parse_json_cell(value: str) -> Any:
     return value
 
 
-def read_generic_csv(path: str | Path, kind: str = "products", mapping: Mapping[str, str] | None = None,
-                     delimiter: str = ",") -> tuple[Iterator[RawRow], int]:
+def read_generic_csv(
+    path: str | Path, kind: str = "products", mapping: Mapping[str, str] | None = None, delimiter: str = ","
+) -> tuple[Iterator[RawRow], int]:
     records, _ = read_table(path, delimiter)
     mapping = mapping or {}
     if kind != "products":
-        rows = [(line, apply_mapping({k: _parse_json_cell(v) for k, v in rec.items()}, mapping))
-                for line, rec in records]
+        rows = [
+            (line, apply_mapping({k: _parse_json_cell(v) for k, v in rec.items()}, mapping)) for line, rec in records
+        ]
         return iter(rows), len(rows)
     products: dict[str, dict[str, Any]] = {}
     out: list[RawRow] = []

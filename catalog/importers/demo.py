@@ -1,4 +1,5 @@
 """Loads the bundled demo catalog, orders and policies (catalog/data/) into a store."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Import errors that say what is wrong and where (row/line, field, reason)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,8 +42,10 @@ class ImportReport:
         return not self.bad_rows
 
     def summary(self) -> str:
-        lines = [f"{self.source}: {self.total} {self.kind} read, {self.inserted} new, {self.updated} updated, "
-                 f"{len(self.bad_rows)} bad" + ("" if self.committed else " - nothing was imported")]
+        lines = [
+            f"{self.source}: {self.total} {self.kind} read, {self.inserted} new, {self.updated} updated, "
+            f"{len(self.bad_rows)} bad" + ("" if self.committed else " - nothing was imported")
+        ]
         lines += [f"  {b}" for b in self.bad_rows]
         return "\n".join(lines)
 

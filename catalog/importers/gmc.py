@@ -4,6 +4,7 @@ Each feed item is one variant; items sharing item_group_id become one product wh
 Prices look like "19.99 USD"; sale_price, when present, is the price and price the compare-at price.
 Feeds say only "in stock"/"out of stock": without a quantity column the count is unknown (stock_exact=False).
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -17,8 +18,15 @@ from catalog.importers.pipeline import RawRow
 from catalog.importers.records import FieldError, parse_price
 
 G_NS = "http://base.google.com/ns/1.0"
-SOURCE_FIELDS = {"id": "id", "variant.price": "price", "price": "price", "variant.sku": "id",
-                 "variant.stock": "quantity", "title": "title", "description": "description"}
+SOURCE_FIELDS = {
+    "id": "id",
+    "variant.price": "price",
+    "price": "price",
+    "variant.sku": "id",
+    "variant.stock": "quantity",
+    "title": "title",
+    "description": "description",
+}
 _IN_STOCK = {"in stock", "in_stock", "available for order", "preorder", "backorder"}
 
 
@@ -29,9 +37,13 @@ def _item_to_variant(item: Mapping[str, str]) -> dict[str, Any]:
     quantity = (item.get("quantity") or item.get("sell_on_google_quantity") or "").strip()
     in_stock = availability in _IN_STOCK
     return {
-        "sku": (item.get("id") or "").strip(), "options": options, "price": sale or price,
-        "compare_at_price": price if sale else "", "gtin": item.get("gtin", ""),
-        "stock": quantity if quantity else (1 if in_stock else 0), "stock_exact": bool(quantity) or not in_stock,
+        "sku": (item.get("id") or "").strip(),
+        "options": options,
+        "price": sale or price,
+        "compare_at_price": price if sale else "",
+        "gtin": item.get("gtin", ""),
+        "stock": quantity if quantity else (1 if in_stock else 0),
+        "stock_exact": bool(quantity) or not in_stock,
     }
 
 
@@ -50,8 +62,9 @@ def group_items(items: list[tuple[int, dict[str, str]]]) -> tuple[Iterator[RawRo
     for line, item in items:
         item_id = (item.get("id") or "").strip()
         if item_id and item_id in seen_ids:
-            out.append((line, BadRow(line, "id", f"duplicate id {item_id!r} (first seen at {seen_ids[item_id]})",
-                                     item_id)))
+            out.append(
+                (line, BadRow(line, "id", f"duplicate id {item_id!r} (first seen at {seen_ids[item_id]})", item_id))
+            )
             continue
         if item_id:
             seen_ids[item_id] = line
@@ -59,12 +72,17 @@ def group_items(items: list[tuple[int, dict[str, str]]]) -> tuple[Iterator[RawRo
         product = products.get(group) if group else None
         if product is None:
             product = {
-                "id": group, "title": item.get("title", ""), "description": item.get("description", ""),
-                "brand": item.get("brand", ""), "category": item.get("product_type") or
-                item.get("google_product_category", ""), "image_url": item.get("image_link", ""),
-                "currency": _currency_of(item), "tags": [t for t in (item.get("product_type") or "").split(">")
-                                                        if t.strip()],
-                "variants": [], "_variant_rows": [], "_source_fields": SOURCE_FIELDS,
+                "id": group,
+                "title": item.get("title", ""),
+                "description": item.get("description", ""),
+                "brand": item.get("brand", ""),
+                "category": item.get("product_type") or item.get("google_product_category", ""),
+                "image_url": item.get("image_link", ""),
+                "currency": _currency_of(item),
+                "tags": [t for t in (item.get("product_type") or "").split(">") if t.strip()],
+                "variants": [],
+                "_variant_rows": [],
+                "_source_fields": SOURCE_FIELDS,
             }
             if group:
                 products[group] = product

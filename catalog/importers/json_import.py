@@ -1,4 +1,5 @@
 """JSON and JSON Lines readers (canonical shape, or any shape with a --map field mapping)."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,9 @@ def rows_from_records(records: list[Any], mapping: Mapping[str, str] | None = No
             yield i, BadRow(i, err.field, err.reason)
 
 
-def read_json(path: str | Path, kind: str = "products",
-              mapping: Mapping[str, str] | None = None) -> tuple[Iterator[RawRow], int]:
+def read_json(
+    path: str | Path, kind: str = "products", mapping: Mapping[str, str] | None = None
+) -> tuple[Iterator[RawRow], int]:
     """Rows of a JSON file (record index as row number) and their count."""
     raw = Path(path).read_bytes()
     try:

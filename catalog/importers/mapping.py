@@ -4,6 +4,7 @@
  --map variant.options.size=attrs.size` : "variant.*" paths apply to each element of the variants list.
 Unmapped canonical fields are read from the same name, so a feed already in the canonical shape needs none.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -53,7 +54,7 @@ def apply_mapping(record: Any, mapping: Mapping[str, str]) -> dict[str, Any]:
     if not isinstance(record, Mapping):
         raise FieldError("record", f"expected an object, got {type(record).__name__}")
     out: dict[str, Any] = dict(record)
-    variant_map = {k[len("variant."):]: v for k, v in mapping.items() if k.startswith("variant.")}
+    variant_map = {k[len("variant.") :]: v for k, v in mapping.items() if k.startswith("variant.")}
     for field, path in mapping.items():
         if field.startswith("variant."):
             continue

@@ -3,6 +3,7 @@
 Readers yield (row number, canonical dict) or (row number, BadRow) when a row cannot even be read. Nothing
 touches the store until every row has been checked, so an aborted import leaves the store as it was.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,9 @@ from catalog.store import CatalogStore
 Kind = Literal["products", "orders", "policies"]
 RawRow = tuple[int, "Mapping[str, Any] | BadRow"]
 _PARSERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
-    "products": product_from_dict, "orders": order_from_dict, "policies": policy_from_dict,
+    "products": product_from_dict,
+    "orders": order_from_dict,
+    "policies": policy_from_dict,
 }
 
 
@@ -29,8 +32,16 @@ def _key(kind: str, record: Any) -> str:
     return str(record.id)
 
 
-def import_rows(store: CatalogStore, rows: Iterable[RawRow], *, kind: Kind = "products", source: str = "",
-                skip_bad: bool = False, progress: bool = False, total: int | None = None) -> ImportReport:
+def import_rows(
+    store: CatalogStore,
+    rows: Iterable[RawRow],
+    *,
+    kind: Kind = "products",
+    source: str = "",
+    skip_bad: bool = False,
+    progress: bool = False,
+    total: int | None = None,
+) -> ImportReport:
     """Validate every row, then write the good ones in one transaction (or none, see skip_bad)."""
     if kind not in _PARSERS:
         raise ValueError(f"kind must be products, orders or policies, got {kind!r}")
@@ -90,8 +101,14 @@ def _check_skus(store: CatalogStore, good: dict[str, tuple[int, Any]], report: I
     for key, (row_no, product) in good.items():
         for v in product.variants:
             if v.sku in owner and owner[v.sku][0] != key:
-                report.bad_rows.append(BadRow(row_no, "sku", f"SKU {v.sku!r} already used by product "
-                                              f"{owner[v.sku][0]!r} (row {owner[v.sku][1]})", key))
+                report.bad_rows.append(
+                    BadRow(
+                        row_no,
+                        "sku",
+                        f"SKU {v.sku!r} already used by product {owner[v.sku][0]!r} (row {owner[v.sku][1]})",
+                        key,
+                    )
+                )
                 bad_keys.add(key)
             owner.setdefault(v.sku, (key, row_no))
     stored = store.sku_owners(list(owner))
@@ -109,7 +126,7 @@ def _write(store: CatalogStore, kind: str, records: list[Any], report: ImportRep
     with store.transaction():
         bar = tqdm(total=len(records), desc=f"writing {kind}", unit=" rows", disable=not progress, leave=False)
         for start in range(0, len(records), batch):
-            chunk = records[start:start + batch]
+            chunk = records[start : start + batch]
             if kind == "products":
                 ins, upd = store.upsert_products(chunk)
             elif kind == "orders":

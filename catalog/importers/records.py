@@ -7,6 +7,7 @@ product: {id, title, brand, category, description, tags, price, currency, compar
           rating_count, shipping_info, warranty, return_policy, image_url, stock,
           variants: [{sku, options: {name: value}, price, stock, compare_at_price, gtin}]}
 """
+
 from __future__ import annotations
 
 import html
@@ -132,9 +133,14 @@ def product_from_dict(raw: Mapping[str, Any]) -> Product:
     if not variants:
         if base_price is None:
             raise FieldError("price", "missing")
-        variants.append(Variant(sku=_text(raw, "sku") or pid, price=base_price,
-                                stock=_int(raw.get("stock"), "stock"),
-                                compare_at_price=_optional_price(raw, "compare_at_price")))
+        variants.append(
+            Variant(
+                sku=_text(raw, "sku") or pid,
+                price=base_price,
+                stock=_int(raw.get("stock"), "stock"),
+                compare_at_price=_optional_price(raw, "compare_at_price"),
+            )
+        )
     skus = [v.sku for v in variants]
     if len(set(skus)) != len(skus):
         raise FieldError("variants.sku", f"duplicate SKU in product {pid}")
@@ -146,13 +152,21 @@ def product_from_dict(raw: Mapping[str, Any]) -> Product:
     if rating_value is not None and not 0 <= rating_value <= 5:
         raise FieldError("rating", f"must be between 0 and 5, got {rating_value}")
     return Product(
-        id=pid, title=title, price=min(v.price for v in variants), currency=_currency(currency_hint),
-        brand=_text(raw, "brand"), category=_text(raw, "category"),
-        description=html_to_text(_text(raw, "description")), tags=_tags(raw.get("tags")),
+        id=pid,
+        title=title,
+        price=min(v.price for v in variants),
+        currency=_currency(currency_hint),
+        brand=_text(raw, "brand"),
+        category=_text(raw, "category"),
+        description=html_to_text(_text(raw, "description")),
+        tags=_tags(raw.get("tags")),
         compare_at_price=_optional_price(raw, "compare_at_price") or _variant_compare(variants),
-        rating=rating_value, rating_count=_int(raw.get("rating_count"), "rating_count"),
-        shipping_info=_text(raw, "shipping_info"), warranty=_text(raw, "warranty"),
-        return_policy=_text(raw, "return_policy"), image_url=_text(raw, "image_url"),
+        rating=rating_value,
+        rating_count=_int(raw.get("rating_count"), "rating_count"),
+        shipping_info=_text(raw, "shipping_info"),
+        warranty=_text(raw, "warranty"),
+        return_policy=_text(raw, "return_policy"),
+        image_url=_text(raw, "image_url"),
         variants=tuple(variants),
     )
 
@@ -166,8 +180,9 @@ def _variant(rv: Mapping[str, Any], i: int, pid: str, base_price: Decimal | None
     options_raw = rv.get("options") or {}
     if not isinstance(options_raw, Mapping):
         raise FieldError(f"variants[{i}].options", "must be an object of name: value")
-    options = {str(k).strip().lower(): str(v).strip() for k, v in options_raw.items()
-               if v not in (None, "") and str(k).strip()}
+    options = {
+        str(k).strip().lower(): str(v).strip() for k, v in options_raw.items() if v not in (None, "") and str(k).strip()
+    }
     if rv.get("price") in (None, ""):
         if base_price is None:
             raise FieldError(f"variants[{i}].price", "missing")
@@ -178,9 +193,15 @@ def _variant(rv: Mapping[str, Any], i: int, pid: str, base_price: Decimal | None
     if stock < 0:
         stock = 0  # oversold inventory reads as none left, not as an error
     sku = _text(rv, "sku") or f"{pid}-{i + 1}"
-    return Variant(sku=sku, options=options, price=price, stock=stock,
-                   compare_at_price=_optional_price(rv, "compare_at_price"),
-                   gtin=_text(rv, "gtin") or None, stock_exact=rv.get("stock_exact", True) is not False)
+    return Variant(
+        sku=sku,
+        options=options,
+        price=price,
+        stock=stock,
+        compare_at_price=_optional_price(rv, "compare_at_price"),
+        gtin=_text(rv, "gtin") or None,
+        stock_exact=rv.get("stock_exact", True) is not False,
+    )
 
 
 def _date(value: Any, field_name: str) -> date | None:
@@ -210,20 +231,37 @@ def order_from_dict(raw: Mapping[str, Any]) -> Order:
         qty = _int(it.get("quantity"), f"items[{i}].quantity", default=1)
         if qty <= 0:
             raise FieldError(f"items[{i}].quantity", f"must be positive, got {qty}")
-        items.append(OrderItem(title=_text(it, "title"), quantity=qty,
-                               unit_price=parse_price(it.get("unit_price"), f"items[{i}].unit_price")[0],
-                               product_id=_text(it, "product_id"), sku=_text(it, "sku")))
-    total = (parse_price(raw["total"], "total")[0] if raw.get("total") not in (None, "")
-             else sum((i.unit_price * i.quantity for i in items), Decimal("0.00")))
+        items.append(
+            OrderItem(
+                title=_text(it, "title"),
+                quantity=qty,
+                unit_price=parse_price(it.get("unit_price"), f"items[{i}].unit_price")[0],
+                product_id=_text(it, "product_id"),
+                sku=_text(it, "sku"),
+            )
+        )
+    total = (
+        parse_price(raw["total"], "total")[0]
+        if raw.get("total") not in (None, "")
+        else sum((i.unit_price * i.quantity for i in items), Decimal("0.00"))
+    )
     placed = raw.get("placed_at")
     try:
         placed_at = None if placed in (None, "") else datetime.fromisoformat(str(placed))
     except ValueError:
         raise FieldError("placed_at", f"not an ISO date-time: {placed!r}") from None
-    return Order(id=oid, status=status, items=tuple(items), currency=_currency(_text(raw, "currency") or None),
-                 total=total, carrier=_text(raw, "carrier"), tracking_number=_text(raw, "tracking_number"),
-                 estimated_delivery=_date(raw.get("estimated_delivery"), "estimated_delivery"),
-                 destination_country=_text(raw, "destination_country").upper(), placed_at=placed_at)
+    return Order(
+        id=oid,
+        status=status,
+        items=tuple(items),
+        currency=_currency(_text(raw, "currency") or None),
+        total=total,
+        carrier=_text(raw, "carrier"),
+        tracking_number=_text(raw, "tracking_number"),
+        estimated_delivery=_date(raw.get("estimated_delivery"), "estimated_delivery"),
+        destination_country=_text(raw, "destination_country").upper(),
+        placed_at=placed_at,
+    )
 
 
 def policy_from_dict(raw: Mapping[str, Any]) -> Policy:
@@ -236,7 +274,14 @@ def policy_from_dict(raw: Mapping[str, Any]) -> Policy:
     country = (_text(raw, "country") or "*").upper()
     days_min = _int(raw.get("days_min"), "days_min", default=-1)
     days_max = _int(raw.get("days_max"), "days_max", default=-1)
-    return Policy(topic=topic, country=country, title=_text(raw, "title") or topic.title(), text=text,
-                  fee=_optional_price(raw, "fee"), currency=_currency(_text(raw, "currency") or None),
-                  free_over=_optional_price(raw, "free_over"),
-                  days_min=None if days_min < 0 else days_min, days_max=None if days_max < 0 else days_max)
+    return Policy(
+        topic=topic,
+        country=country,
+        title=_text(raw, "title") or topic.title(),
+        text=text,
+        fee=_optional_price(raw, "fee"),
+        currency=_currency(_text(raw, "currency") or None),
+        free_over=_optional_price(raw, "free_over"),
+        days_min=None if days_min < 0 else days_min,
+        days_max=None if days_max < 0 else days_max,
+    )

@@ -1,4 +1,5 @@
 """import_file: pick the reader for a file's format and run the validating, all-or-nothing import."""
+
 from __future__ import annotations
 
 import sys
@@ -30,8 +31,9 @@ def detect_format(path: Path) -> str:
     return "shopify" if "Handle" in header else "csv"
 
 
-def read_file(path: str | Path, fmt: str | None = None, kind: Kind = "products",
-              mapping: Mapping[str, str] | None = None) -> tuple[Iterator[RawRow], int]:
+def read_file(
+    path: str | Path, fmt: str | None = None, kind: Kind = "products", mapping: Mapping[str, str] | None = None
+) -> tuple[Iterator[RawRow], int]:
     path = Path(path)
     fmt = fmt or detect_format(path)
     if fmt not in FORMATS:
@@ -52,12 +54,20 @@ def read_file(path: str | Path, fmt: str | None = None, kind: Kind = "products",
     return read_generic_csv(path, kind, mapping, delimiter)
 
 
-def import_file(store: CatalogStore, path: str | Path, *, fmt: str | None = None, kind: Kind = "products",
-                mapping: Mapping[str, str] | None = None, skip_bad: bool = False,
-                progress: bool | None = None) -> ImportReport:
+def import_file(
+    store: CatalogStore,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    kind: Kind = "products",
+    mapping: Mapping[str, str] | None = None,
+    skip_bad: bool = False,
+    progress: bool | None = None,
+) -> ImportReport:
     """Import one file. Raises CatalogImportError (store unchanged) on bad rows unless skip_bad."""
     rows, total = read_file(path, fmt, kind, mapping)
     if progress is None:
         progress = total >= 1000 and sys.stderr.isatty()
-    return import_rows(store, rows, kind=kind, source=Path(path).name, skip_bad=skip_bad, progress=progress,
-                       total=total)
+    return import_rows(
+        store, rows, kind=kind, source=Path(path).name, skip_bad=skip_bad, progress=progress, total=total
+    )

@@ -3,6 +3,7 @@
 The first row of a handle carries Title/Body/Vendor/Type/Tags and the option names; following rows carry
 only option values and Variant * columns; rows with just an Image Src are extra images and are skipped.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -15,10 +16,19 @@ from catalog.importers.pipeline import RawRow
 
 # canonical field -> Shopify column, so bad-row reports use the names the merchant sees in the file
 SOURCE_FIELDS = {
-    "id": "Handle", "title": "Title", "price": "Variant Price", "variant.price": "Variant Price",
-    "variant.stock": "Variant Inventory Qty", "variant.compare_at_price": "Variant Compare At Price",
-    "compare_at_price": "Variant Compare At Price", "variant.sku": "Variant SKU", "sku": "Variant SKU",
-    "description": "Body (HTML)", "brand": "Vendor", "category": "Type", "tags": "Tags",
+    "id": "Handle",
+    "title": "Title",
+    "price": "Variant Price",
+    "variant.price": "Variant Price",
+    "variant.stock": "Variant Inventory Qty",
+    "variant.compare_at_price": "Variant Compare At Price",
+    "compare_at_price": "Variant Compare At Price",
+    "variant.sku": "Variant SKU",
+    "sku": "Variant SKU",
+    "description": "Body (HTML)",
+    "brand": "Vendor",
+    "category": "Type",
+    "tags": "Tags",
 }
 _STOCK_COLUMNS = ("Variant Inventory Qty", "Inventory Qty", "Inventory quantity")
 _TYPE_COLUMNS = ("Type", "Product Type", "Product Category")
@@ -49,15 +59,24 @@ def read_shopify(path: str | Path) -> tuple[Iterator[RawRow], int]:
         product = products.get(handle)
         if product is not None and title:
             first = product["_variant_rows"][0] if product["_variant_rows"] else product["_line"]
-            order.append((line, BadRow(line, "Handle", f"duplicate product {handle!r} (first seen on line {first})",
-                                       handle)))
+            order.append(
+                (line, BadRow(line, "Handle", f"duplicate product {handle!r} (first seen on line {first})", handle))
+            )
             continue
         if product is None:
             product = {
-                "id": handle, "title": title, "description": row.get("Body (HTML)", ""),
-                "brand": row.get("Vendor", ""), "category": _first(row, _TYPE_COLUMNS),
-                "tags": row.get("Tags", ""), "image_url": row.get("Image Src", ""), "currency": "USD",
-                "variants": [], "_variant_rows": [], "_line": line, "_source_fields": SOURCE_FIELDS,
+                "id": handle,
+                "title": title,
+                "description": row.get("Body (HTML)", ""),
+                "brand": row.get("Vendor", ""),
+                "category": _first(row, _TYPE_COLUMNS),
+                "tags": row.get("Tags", ""),
+                "image_url": row.get("Image Src", ""),
+                "currency": "USD",
+                "variants": [],
+                "_variant_rows": [],
+                "_line": line,
+                "_source_fields": SOURCE_FIELDS,
             }
             option_names[handle] = [(row.get(f"Option{i} Name") or "").strip() for i in (1, 2, 3)]
             products[handle] = product
@@ -69,11 +88,16 @@ def read_shopify(path: str | Path) -> tuple[Iterator[RawRow], int]:
             value = (row.get(f"Option{i} Value") or "").strip()
             if name and value and not (name == "Title" and value == "Default Title"):
                 options[name.lower()] = value
-        product["variants"].append({
-            "sku": (row.get("Variant SKU") or "").strip(), "options": options,
-            "price": row.get("Variant Price", ""), "stock": _first(row, _STOCK_COLUMNS) or 0,
-            "compare_at_price": row.get("Variant Compare At Price", ""), "gtin": row.get("Variant Barcode", ""),
-        })
+        product["variants"].append(
+            {
+                "sku": (row.get("Variant SKU") or "").strip(),
+                "options": options,
+                "price": row.get("Variant Price", ""),
+                "stock": _first(row, _STOCK_COLUMNS) or 0,
+                "compare_at_price": row.get("Variant Compare At Price", ""),
+                "gtin": row.get("Variant Barcode", ""),
+            }
+        )
         product["_variant_rows"].append(line)
     for _, product in order:
         # A product row without any variant data still needs a price: report it against Variant Price.

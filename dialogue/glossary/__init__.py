@@ -55,7 +55,9 @@ class Glossary:
     def concepts(self, text: str, language: str) -> list[tuple[Span, str]]:
         table = self._table(language)
         unspaced = language in self.unspaced
-        spans = matcher(tuple(table), unspaced, language in COMPOUNDING, inflection(language)).find(prepare(text, unspaced))
+        spans = matcher(tuple(table), unspaced, language in COMPOUNDING, inflection(language)).find(
+            prepare(text, unspaced)
+        )
         return [(span, table[span.phrase]) for span in spans]
 
     def names(self, concept: str) -> list[str]:

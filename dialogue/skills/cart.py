@@ -49,35 +49,59 @@ def add(turn: Turn) -> Reply:
         for sku in already:  # "make it two": the line becomes two, it does not grow by two
             carts.set(turn.session_id, product.id, sku, 0)
     try:
-        cart = tools.add_to_cart(turn.session_id, product.id, quantity, size=None if same_line else size,
-                                 color=None if same_line else color, sku=same_line)
+        cart = tools.add_to_cart(
+            turn.session_id,
+            product.id,
+            quantity,
+            size=None if same_line else size,
+            color=None if same_line else color,
+            sku=same_line,
+        )
     except ToolError as err:
         return _cannot_add(turn, product, err, quantity, size, color)
     _keep(turn, carts)
     turn.state.open_question = None
     turn.state.present([product])
-    turn.say.add("cart_added", [product], quantity=quantity, title=product.title, count=cart.item_count,
-                 subtotal=_subtotal(turn, cart))
+    turn.say.add(
+        "cart_added",
+        [product],
+        quantity=quantity,
+        title=product.title,
+        count=cart.item_count,
+        subtotal=_subtotal(turn, cart),
+    )
     return turn.reply([product])
 
 
-def _cannot_add(turn: Turn, product: Product, err: ToolError, quantity: int, size: str | None,
-                color: str | None) -> Reply:
+def _cannot_add(
+    turn: Turn, product: Product, err: ToolError, quantity: int, size: str | None, color: str | None
+) -> Reply:
     facts = err.facts
     variant = " ".join(x for x in (turn.color_word(color) if color else None, size) if x)
     missing = [name.removesuffix("_options") for name in facts if name.endswith("_options")]
     if missing:
         option = missing[0]
-        turn.say.add("cart_which_option", [product], option=_option_word(turn, option), title=product.title,
-                     options=turn.say.locale.join([str(v) for v in facts[f"{option}_options"]]))
-        turn.state.open_question = OpenQuestion("option", "cart_add", (product,), option=option, quantity=quantity,
-                                                size=size, color=color)
+        turn.say.add(
+            "cart_which_option",
+            [product],
+            option=_option_word(turn, option),
+            title=product.title,
+            options=turn.say.locale.join([str(v) for v in facts[f"{option}_options"]]),
+        )
+        turn.state.open_question = OpenQuestion(
+            "option", "cart_add", (product,), option=option, quantity=quantity, size=size, color=color
+        )
         turn.state.present([product])
         return turn.reply([product])
     if "sizes" in facts or "colors" in facts:
         options = facts.get("colors") if color else facts.get("sizes")
-        turn.say.add("variant_missing", [product], title=product.title, variant=variant,
-                     options=turn.say.locale.join([str(v) for v in options or []]))
+        turn.say.add(
+            "variant_missing",
+            [product],
+            title=product.title,
+            variant=variant,
+            options=turn.say.locale.join([str(v) for v in options or []]),
+        )
     elif facts.get("stock") == 0:
         turn.say.add("variant_out_of_stock_all", [product], title=product.title, variant=variant or product.title)
     elif "stock" in facts:
@@ -88,7 +112,7 @@ def _cannot_add(turn: Turn, product: Product, err: ToolError, quantity: int, siz
 
 
 def _option_word(turn: Turn, option: str) -> str:
-    """"size"/"color" in the shopper's language: the aspect words of the language file."""
+    """ "size"/"color" in the shopper's language: the aspect words of the language file."""
     aspects = turn.say.locale.lexicon.get("aspects") or {}
     key = "sizes" if option == "size" else "colors"
     words = aspects.get(key) or [option]
@@ -128,15 +152,19 @@ def remove(turn: Turn) -> Reply:
             return target
         product = target
     if product.id not in {p.id for p in in_cart}:
-        items = [turn.say.text("cart_line", quantity=q, title=p.title) for p in in_cart
-                 for q in [sum(qty for pid, qty in turn.state.cart.values() if pid == p.id)]]
+        items = [
+            turn.say.text("cart_line", quantity=q, title=p.title)
+            for p in in_cart
+            for q in [sum(qty for pid, qty in turn.state.cart.values() if pid == p.id)]
+        ]
         turn.say.add("cart_not_in", items=turn.say.locale.join(items))
         return turn.reply(in_cart)
     cart = tools.remove_from_cart(turn.session_id, product_id=product.id, quantity=turn.slots.quantity)
     _keep(turn, carts)
     if cart.lines:
-        turn.say.add("cart_removed", [product], title=product.title, count=cart.item_count,
-                     subtotal=_subtotal(turn, cart))
+        turn.say.add(
+            "cart_removed", [product], title=product.title, count=cart.item_count, subtotal=_subtotal(turn, cart)
+        )
     else:
         turn.say.add("cart_removed_empty", [product], title=product.title)
     return turn.reply([product])

@@ -23,8 +23,13 @@ def policy(turn: Turn) -> Reply:
         return turn.reply([], resolved=False)
     if country and found.country == "*" and country != "*":
         turn.say.add("policy_other_country", country=turn.say.locale.country_name(country))
-    where = turn.say.locale.country_name(found.country) if found.country != "*" else \
-        turn.say.locale.country_name(country) if country else ""
+    where = (
+        turn.say.locale.country_name(found.country)
+        if found.country != "*"
+        else turn.say.locale.country_name(country)
+        if country
+        else ""
+    )
     carriers = _carriers(turn, found) if found.topic == "shipping" and turn.slots.aspect == "carrier" else []
     if carriers and where:
         turn.say.add("policy_carrier", country=where, items=turn.say.locale.join(carriers))
@@ -43,7 +48,7 @@ def policy(turn: Turn) -> Reply:
 
 
 def _product_meant(turn: Turn) -> Product | None:
-    """"Does it have a warranty?" is about the product in focus; "what's your warranty?" is the shop's."""
+    """ "Does it have a warranty?" is about the product in focus; "what's your warranty?" is the shop's."""
     if turn.slots.pronoun and turn.state.focus is not None:
         return turn.state.focus
     if turn.slots.rest:
@@ -53,10 +58,38 @@ def _product_meant(turn: Turn) -> Product | None:
 
 
 # Carriers shoppers ask about; the shop's own come from its orders.
-_KNOWN_CARRIERS = ("DHL Express", "DHL", "UPS", "FedEx", "USPS", "Royal Mail", "Evri", "Canada Post", "Correos Express",
-                   "Correos", "SEUR", "MRW", "Colissimo", "Chronopost", "La Poste", "DPD", "GLS", "Hermes", "PostNL",
-                   "BRT", "Poste Italiane", "CTT", "Australia Post", "Japan Post", "Yamato", "SF Express", "TNT",
-                   "InPost", "Deutsche Post", "Bpost")
+_KNOWN_CARRIERS = (
+    "DHL Express",
+    "DHL",
+    "UPS",
+    "FedEx",
+    "USPS",
+    "Royal Mail",
+    "Evri",
+    "Canada Post",
+    "Correos Express",
+    "Correos",
+    "SEUR",
+    "MRW",
+    "Colissimo",
+    "Chronopost",
+    "La Poste",
+    "DPD",
+    "GLS",
+    "Hermes",
+    "PostNL",
+    "BRT",
+    "Poste Italiane",
+    "CTT",
+    "Australia Post",
+    "Japan Post",
+    "Yamato",
+    "SF Express",
+    "TNT",
+    "InPost",
+    "Deutsche Post",
+    "Bpost",
+)
 
 
 def _carriers(turn: Turn, found: Policy) -> list[str]:

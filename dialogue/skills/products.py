@@ -18,8 +18,9 @@ _DESCRIPTION_CHARS = 240
 
 def _filters(turn: Turn) -> SearchFilters:
     s = turn.slots
-    return SearchFilters(min_price=s.min_price, max_price=s.max_price, color=s.color, size=s.size,
-                         brand=s.brand, in_stock=s.in_stock)
+    return SearchFilters(
+        min_price=s.min_price, max_price=s.max_price, color=s.color, size=s.size, brand=s.brand, in_stock=s.in_stock
+    )
 
 
 def _variant_words(turn: Turn) -> str:
@@ -124,8 +125,9 @@ def _none_within(turn: Turn, query: str) -> Reply:
     s = turn.slots
     parts = []
     if s.min_price is not None and s.max_price is not None:
-        parts.append(turn.say.text("filter_range", min_price=_money(turn, s.min_price),
-                                   max_price=_money(turn, s.max_price)))
+        parts.append(
+            turn.say.text("filter_range", min_price=_money(turn, s.min_price), max_price=_money(turn, s.max_price))
+        )
     elif s.max_price is not None:
         parts.append(turn.say.text("filter_max", price=_money(turn, s.max_price)))
     elif s.min_price is not None:
@@ -172,14 +174,24 @@ def price(turn: Turn) -> Reply:
     said = _options_said(turn, product)
     if said:
         low = min(said, key=lambda v: v.price)
-        turn.say.add("variant_price", [product], title=product.title, variant=", ".join(low.options.values()),
-                     price=turn.price(product, low.price))
+        turn.say.add(
+            "variant_price",
+            [product],
+            title=product.title,
+            variant=", ".join(low.options.values()),
+            price=turn.price(product, low.price),
+        )
         return turn.reply([product])
     if turn.slots.color or turn.slots.size:
         found = match_variants(product, size=turn.slots.size, color=turn.slots.color)
         if found.variant_exists and found.price is not None:
-            turn.say.add("variant_price", [product], title=product.title, variant=_variant_words(turn),
-                         price=turn.price(product, found.price))
+            turn.say.add(
+                "variant_price",
+                [product],
+                title=product.title,
+                variant=_variant_words(turn),
+                price=turn.price(product, found.price),
+            )
             return turn.reply([product])
     name = "product_price_from" if has_price_range(product) else "product_price"
     turn.say.add(name, [product], title=product.title, price=turn.price(product))
@@ -205,25 +217,43 @@ def _availability(turn: Turn, product: Product) -> Reply:
         variant = " ".join(x for x in (turn.color_word(color), size) if x)
         if not found.variant_exists:
             options = product.option_values("color") if color and not size else product.option_values("size")
-            turn.say.add("variant_missing", [product], title=product.title, variant=variant,
-                         options=turn.say.locale.join(options or ["—"]))
+            turn.say.add(
+                "variant_missing",
+                [product],
+                title=product.title,
+                variant=variant,
+                options=turn.say.locale.join(options or ["—"]),
+            )
         elif found.in_stock:
-            turn.say.add("variant_in_stock", [product], title=product.title, variant=variant,
-                         stock=found.stock if found.stock_exact else "", price=turn.price(product, found.price))
+            turn.say.add(
+                "variant_in_stock",
+                [product],
+                title=product.title,
+                variant=variant,
+                stock=found.stock if found.stock_exact else "",
+                price=turn.price(product, found.price),
+            )
         else:
-            others = list(found.available_colors if color and not size else found.available_sizes or
-                          found.available_colors)
+            others = list(
+                found.available_colors if color and not size else found.available_sizes or found.available_colors
+            )
             if others:
-                turn.say.add("variant_out_of_stock", [product], title=product.title, variant=variant,
-                             options=turn.say.locale.join(others))
+                turn.say.add(
+                    "variant_out_of_stock",
+                    [product],
+                    title=product.title,
+                    variant=variant,
+                    options=turn.say.locale.join(others),
+                )
             else:
                 turn.say.add("variant_out_of_stock_all", [product], title=product.title, variant=variant)
         return turn.reply([product])
     if not product.in_stock:
         turn.say.add("product_out_of_stock", [product], title=product.title)
     elif all(v.stock_exact for v in product.variants):
-        turn.say.add("product_in_stock", [product], title=product.title, stock=product.total_stock,
-                     price=turn.price(product))
+        turn.say.add(
+            "product_in_stock", [product], title=product.title, stock=product.total_stock, price=turn.price(product)
+        )
     else:
         turn.say.add("product_in_stock_no_count", [product], title=product.title, price=turn.price(product))
     return turn.reply([product])
@@ -241,19 +271,29 @@ def details(turn: Turn, product: Product | None = None) -> Reply:
         if product.rating is None:
             turn.say.add("product_no_rating", [product], title=product.title)
         else:
-            turn.say.add("product_rating", [product], title=product.title,
-                         rating=format_rating(product.rating, turn.language), rating_count=product.rating_count)
+            turn.say.add(
+                "product_rating",
+                [product],
+                title=product.title,
+                rating=format_rating(product.rating, turn.language),
+                rating_count=product.rating_count,
+            )
     elif aspect in ("colors", "sizes") and product.option_values("color" if aspect == "colors" else "size"):
         options = product.option_values("color" if aspect == "colors" else "size")
-        turn.say.add("product_colors" if aspect == "colors" else "product_sizes", [product], title=product.title,
-                     options=turn.say.locale.join(options))
+        turn.say.add(
+            "product_colors" if aspect == "colors" else "product_sizes",
+            [product],
+            title=product.title,
+            options=turn.say.locale.join(options),
+        )
     elif aspect == "warranty" and product.warranty:
         turn.say.add("product_warranty", [product], title=product.title, description=product.warranty)
     else:
         name = "product_price_from" if has_price_range(product) else "product_price"
         turn.say.add(name, [product], title=product.title, price=turn.price(product))
-        turn.say.add("product_description", [product], title=product.title,
-                     description=_first_sentences(product.description))
+        turn.say.add(
+            "product_description", [product], title=product.title, description=_first_sentences(product.description)
+        )
     return turn.reply([product])
 
 
@@ -262,7 +302,7 @@ def _first_sentences(text: str) -> str:
     if len(text) <= _DESCRIPTION_CHARS:
         return text
     cut = text[:_DESCRIPTION_CHARS].rfind(". ")
-    return text[:cut + 1] if cut > 40 else text[:_DESCRIPTION_CHARS].rsplit(" ", 1)[0] + "…"
+    return text[: cut + 1] if cut > 40 else text[:_DESCRIPTION_CHARS].rsplit(" ", 1)[0] + "…"
 
 
 def compare(turn: Turn) -> Reply:
@@ -272,8 +312,13 @@ def compare(turn: Turn) -> Reply:
         if isinstance(target, Reply):
             return target
         if turn.slots.superlative == "best_rated" and target.rating is not None:
-            turn.say.add("product_rating", [target], title=target.title,
-                         rating=format_rating(target.rating, turn.language), rating_count=target.rating_count)
+            turn.say.add(
+                "product_rating",
+                [target],
+                title=target.title,
+                rating=format_rating(target.rating, turn.language),
+                rating_count=target.rating_count,
+            )
         else:
             turn.say.add("product_price", [target], title=target.title, price=turn.price(target))
         return turn.reply([target])
@@ -281,8 +326,14 @@ def compare(turn: Turn) -> Reply:
     if isinstance(products, Reply):
         return products
     first, second = products[0], products[1]
-    turn.say.add("compare", [first, second], title=first.title, price=turn.price(first), other_title=second.title,
-                 other_price=turn.price(second))
+    turn.say.add(
+        "compare",
+        [first, second],
+        title=first.title,
+        price=turn.price(first),
+        other_title=second.title,
+        other_price=turn.price(second),
+    )
     if first.price == second.price:
         turn.say.add("compare_same_price")
     else:
@@ -291,8 +342,9 @@ def compare(turn: Turn) -> Reply:
     rated = [p for p in products[:2] if p.rating is not None]
     if len(rated) == 2 and rated[0].rating != rated[1].rating:
         better = max(rated, key=lambda p: p.rating or 0)
-        turn.say.add("compare_rated", [better], title=better.title,
-                     rating=format_rating(better.rating or 0, turn.language))
+        turn.say.add(
+            "compare_rated", [better], title=better.title, rating=format_rating(better.rating or 0, turn.language)
+        )
     return turn.reply([first, second])
 
 
