@@ -8,66 +8,17 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from catalog.countries import normalize_country, normalize_topic
+from catalog.countries import normalize_country
 from catalog.order_ids import normalize_order_id
 from dialogue.locale import Locale
-from dialogue.numbers import CJK_NUMBER, DIGITS, parse_cjk, parse_digits, words_value
+from dialogue.measures import DIMENSIONS, MEASURE, UNITS
+from dialogue.numbers import parse_cjk, words_value
+from dialogue.prices import PriceReader
 from dialogue.text import Span, blank, matcher, normalize, prepare, words
 from dialogue.vocabulary import CatalogVocabulary
 
-_GAP = 14  # characters allowed between a cue and its number ("under the 100", "less than $100")
 _ID_SHAPE = re.compile(r"(?<![\w])[a-z]{1,3}-?\d{3,}(?![\w])|(?<![\d.,])\d{4,}(?![\d.,])")
 _MAX_TEXT = 2000
-# Units shoppers say in words, as catalogs write them (the text is already lower case and without accents).
-_UNITS = {
-    **dict.fromkeys(
-        [
-            "cm",
-            "centimeter",
-            "centimeters",
-            "centimetre",
-            "centimetres",
-            "centimetro",
-            "centimetros",
-            "centimetri",
-            "zentimeter",
-            "厘米",
-            "公分",
-            "センチ",
-            "センチメートル",
-        ],
-        "cm",
-    ),
-    **dict.fromkeys(
-        ["mm", "millimeter", "millimeters", "millimetre", "millimetres", "milimetros", "毫米", "ミリ"], "mm"
-    ),
-    **dict.fromkeys(
-        ["m", "meter", "meters", "metre", "metres", "metro", "metros", "metri", "metern", "米", "メートル"], "m"
-    ),
-    **dict.fromkeys(
-        [
-            "ml",
-            "milliliter",
-            "milliliters",
-            "millilitre",
-            "millilitres",
-            "mililitros",
-            "millilitri",
-            "毫升",
-            "ミリリットル",
-        ],
-        "ml",
-    ),
-    **dict.fromkeys(["l", "liter", "liters", "litre", "litres", "litro", "litros", "litri", "升", "リットル"], "l"),
-    **dict.fromkeys(["gb", "gigabyte", "gigabytes", "giga"], "gb"),
-    **dict.fromkeys(["w", "watt", "watts", "瓦"], "w"),
-}
-_MEASURE = re.compile(
-    r"(\d+(?:[.,]\d+)?)\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + r")(?![a-z])"
-)
-_DIMENSIONS = re.compile(
-    r"(\d+)\s*(?:x|by|×|\*|por|par|sur|per|mal|auf|乘)\s*(\d+)"
-)  # a transcript longer than this is cut: nobody says more in one turn
 
 
 @dataclass(frozen=True)
@@ -117,6 +68,7 @@ class SlotReader:
         self.locale = locale
         self.vocabulary = vocabulary
         self.unspaced = locale.unspaced
+        self.prices = PriceReader(locale)
 
     def read(self, transcript: str, expecting_order_id: bool = False) -> Slots:
         """`expecting_order_id`: the assistant just asked for one, so bare spoken digits are an id."""
@@ -129,7 +81,7 @@ class SlotReader:
             used.extend(spans)
             return spans
 
-        prices = self._prices(text)
+        prices = self.prices.prices(text)
         for span, kind, value in prices:
             used.extend(span.parts)
             if kind == "max":
@@ -147,7 +99,7 @@ class SlotReader:
                 found["currency"] = value
         for span, kind, _ in prices:
             if kind != "currency" and "currency" not in found:
-                currency = self._currency_near(text, span)
+                currency = self.prices.currency_near(text, span)
                 if currency:
                     found["currency"] = currency
 
@@ -182,115 +134,6 @@ class SlotReader:
             found["quantity"] = quantity
         rest = self._rest(blank(text, used), blank(accented, used) if len(accented) == len(text) else None)
         return Slots(text=text, rest=rest, **{k: v for k, v in found.items() if v is not None})
-
-    # ---- prices --------------------------------------------------------------------------------------
-    def _numbers(self, text: str) -> list[tuple[Span, Decimal]]:
-        out: list[tuple[Span, Decimal]] = []
-        taken = [False] * len(text)
-        if self.unspaced:
-            for m in CJK_NUMBER.finditer(text):
-                value = parse_cjk(m.group(0))
-                if value is not None and value > 0:
-                    out.append((Span(m.start(), m.end(), m.group(0)), value))
-            return out
-        for m in DIGITS.finditer(text):
-            value = parse_digits(m.group(0))
-            if value is not None:
-                out.append((Span(m.start(), m.end(), m.group(0)), value))
-                taken[m.start() : m.end()] = [True] * (m.end() - m.start())
-        vocabulary = self.locale.number_words
-        joiners = frozenset(self.locale.words("number_joiners"))
-        tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[\w']+(?:-[\w']+)*", text)]
-        i = 0
-        while i < len(tokens):
-            if taken[tokens[i][0]]:
-                i += 1
-                continue
-            read = words_value([t[2] for t in tokens[i : i + 8]], vocabulary, joiners)
-            if read is None or read[1] == 0:
-                i += 1
-                continue
-            value, count = read
-            start, end = tokens[i][0], tokens[i + count - 1][1]
-            out.append((Span(start, end, text[start:end]), value))
-            i += count
-        return sorted(out, key=lambda item: item[0].start)
-
-    def _prices(self, text: str) -> list[tuple[Span, str, object]]:
-        """(span, kind, value) for every number that is a price: next to a currency or a price cue."""
-        numbers = self._numbers(text)
-        currencies = self.locale.phrases("currencies").find(text)
-        cues = {
-            kind: self.locale.find(f"price.{kind}", text)
-            for kind in ("max", "min", "around", "range", "max_after", "min_after", "around_after")
-        }
-        joiners = matcher(tuple(self.locale.words("price.range_joiners") or ()), self.unspaced)
-        out: list[tuple[Span, str, object]] = []
-        skip: set[int] = set()
-        for index, (span, value) in enumerate(numbers):
-            if index in skip:
-                continue
-            currency_span = _adjacent(currencies, span, text)
-            before = _cue_before(cues, ("range", "max", "min", "around"), span, text)
-            after_anchor = currency_span if currency_span and currency_span.start >= span.end else span
-            after = _cue_after(cues, ("max_after", "min_after", "around_after"), after_anchor, text)
-            # A range: "between 50 and 100", "50 to 100 euros", "from 50 to 100", "50到100元".
-            if index + 1 < len(numbers):
-                nxt_span, nxt_value = numbers[index + 1]
-                between = text[span.end : nxt_span.start]
-                between_wo_currency = between
-                for c in currencies:
-                    if span.end <= c.start and c.end <= nxt_span.start:
-                        between_wo_currency = between_wo_currency.replace(text[c.start : c.end], " ")
-                if (
-                    between_wo_currency.strip()
-                    and joiners.find(between_wo_currency)
-                    and len(between_wo_currency.strip()) <= 4
-                    and nxt_value > value
-                    and (
-                        before
-                        and before[0] in ("range", "min")
-                        or _adjacent(currencies, nxt_span, text)
-                        or currency_span
-                    )
-                ):
-                    end_currency = _adjacent(currencies, nxt_span, text)
-                    parts = (
-                        [span, nxt_span]
-                        + ([before[1]] if before else [])
-                        + ([currency_span] if currency_span else [])
-                        + ([end_currency] if end_currency else [])
-                    )
-                    out.append((_cover(parts, text), "range", (value, nxt_value)))
-                    skip.add(index + 1)
-                    continue
-            # "about the last one" is no price: a number without a currency needs digits or a real amount.
-            if currency_span is None and not span.phrase[:1].isdigit() and value < 10:
-                continue
-            kind = None
-            if before and before[0] != "range":
-                kind = before[0]
-            elif after:
-                kind = after[0].removesuffix("_after")
-            elif currency_span is not None:
-                kind = "exact"
-            if kind is None:
-                continue
-            parts = (
-                [span]
-                + ([currency_span] if currency_span else [])
-                + ([before[1]] if before else [])
-                + ([after[1]] if after else [])
-            )
-            out.append((_cover(parts, text), "around" if kind == "exact" else kind, value))
-        return out
-
-    def _currency_near(self, text: str, span: Span) -> str | None:
-        table = self.locale.table("currencies")
-        for c in self.locale.phrases("currencies").find(text):
-            if span.start - 2 <= c.start <= span.end + 2 or span.start <= c.start <= span.end:
-                return table.get(c.phrase)
-        return None
 
     # ---- words ----------------------------------------------------------------------------------------
     def _lookup(self, text: str, key: str, used: list[Span]) -> str | None:
@@ -334,14 +177,14 @@ class SlotReader:
         # Catalog sizes: "160x230" said as "160 by 230"; words ("King") unless the language uses them as grammar.
         grammar = {prepare(w, self.unspaced) for w in self.locale.words("stop_words")}
         sized = {k: v for k, v in self.vocabulary.sizes.items() if any(c.isdigit() for c in k) or k not in grammar}
-        for m in _MEASURE.finditer(blank(text, used)):
+        for m in MEASURE.finditer(blank(text, used)):
             # "20 centimètres", "1,5 litros", "两米" -> the catalog's "20 cm", "1.5 L", ...
-            number, unit = m.group(1).replace(",", "."), _UNITS.get(m.group(2), m.group(2))
+            number, unit = m.group(1).replace(",", "."), UNITS.get(m.group(2), m.group(2))
             own = sized.get(f"{number} {unit}") or sized.get(f"{number}{unit}")
             if own:
                 used.append(Span(m.start(), m.end(), m.group(0)))
                 return own
-        for m in _DIMENSIONS.finditer(blank(text, used)):
+        for m in DIMENSIONS.finditer(blank(text, used)):
             own = sized.get(f"{m.group(1)}x{m.group(2)}")
             if own:
                 used.append(Span(m.start(), m.end(), m.group(0)))
@@ -429,7 +272,7 @@ class SlotReader:
         return int(value) if value is not None and 0 < value <= 99 else None
 
     def _quantity(self, text: str) -> int | None:
-        for _, value in self._numbers(text):
+        for _, value in self.prices.numbers(text):
             if value == value.to_integral_value() and 1 <= value <= 99:
                 return int(value)
         return None
@@ -470,45 +313,3 @@ def _without_words(transcript: str, stop_words: tuple[str, ...], keep: set[str])
     """Order ids are read from the words that are not grammar ("is it A1017?" -> "A1017")."""
     stop = {s.lower() for s in stop_words} - {"a", "o"} - keep
     return " ".join(w for w in transcript.split() if w.lower().strip("¿?¡!.,") not in stop)
-
-
-def _adjacent(spans: list[Span], span: Span, text: str) -> Span | None:
-    for s in spans:
-        if 0 <= s.start - span.end <= 2 and not text[span.end : s.start].strip():
-            return s
-        if 0 <= span.start - s.end <= 2 and not text[s.end : span.start].strip():
-            return s
-    return None
-
-
-def _cue_before(cues: dict[str, list[Span]], kinds: tuple[str, ...], span: Span, text: str) -> tuple[str, Span] | None:
-    best: tuple[str, Span] | None = None
-    for kind in kinds:
-        for cue in cues.get(kind, []):
-            close = cue.end <= span.start and span.start - cue.end <= _GAP
-            if close and (best is None or cue.end > best[1].end):
-                best = (kind, cue)
-    return best
-
-
-def _cue_after(cues: dict[str, list[Span]], kinds: tuple[str, ...], span: Span, text: str) -> tuple[str, Span] | None:
-    for kind in kinds:
-        for cue in cues.get(kind, []):
-            if cue.start >= span.end and cue.start - span.end <= 3:
-                return kind, cue
-    return None
-
-
-@dataclass(frozen=True)
-class _Covered(Span):
-    parts: tuple[Span, ...] = ()
-
-
-def _cover(spans: list[Span], text: str) -> _Covered:
-    """The whole price phrase, and the pieces it is made of (only those are taken from the text)."""
-    start, end = min(s.start for s in spans), max(s.end for s in spans)
-    return _Covered(start, end, text[start:end], tuple(spans))
-
-
-def topic_of(word: str) -> str | None:
-    return normalize_topic(word)
