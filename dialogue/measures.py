@@ -18,6 +18,7 @@ UNITS = {
             "centimetros",
             "centimetri",
             "zentimeter",
+            "zentimetern",
             "厘米",
             "公分",
             "センチ",

@@ -75,6 +75,8 @@ def search(turn: Turn) -> Reply:
         if isinstance(target, Reply):
             return target
         if isinstance(target, Product):
+            if turn.inferred and not (s.color or s.size) and turn.unexplained_words(target):
+                return details(turn, target)  # "is the second one waterproof?"
             return _present(turn, target)
     filters = _filters(turn)
     query = s.rest or (turn.state.last_search if not filters.is_empty else "")
