@@ -12,6 +12,7 @@ import numpy as np
 
 from dialogue.locale import Locale
 from dialogue.text import normalize
+from models import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +54,19 @@ class IntentRouter:
     def _embed_examples(self) -> None:
         owners: list[Intent] = []
         vectors: list[np.ndarray] = []
+        cache = ExampleCache(getattr(self._embedder, "model_id", "embedder"))
         try:
             for intent in self.intents:
                 for example in intent.examples:
-                    vectors.append(self._embedder.query(example))  # type: ignore[union-attr]
+                    vector = cache.get(example)
+                    if vector is None:
+                        vector = cache.put(example, self._embedder.query(example))  # type: ignore[union-attr]
+                    vectors.append(vector)
                     owners.append(intent)
         except Exception:  # the router still works on patterns
             log.exception("could not embed the intents' example phrases")
             return
+        cache.save()
         self._examples = (np.stack(vectors), owners) if vectors else None
 
     def wait_until_ready(self, timeout: float = 60.0) -> None:
@@ -98,6 +104,41 @@ class IntentRouter:
         if score >= self._similarity and score - runner_up >= self._margin:
             return IntentMatch(best, "example", score)
         return None
+
+
+class ExampleCache:
+    """Example-phrase vectors kept between runs (a few hundred phrases take seconds to embed on a laptop CPU)."""
+
+    def __init__(self, model_id: str):
+        safe = "".join(c if c.isalnum() else "-" for c in model_id)[:80]
+        self.path = cache_dir() / f"intent-examples-{safe}.npz"
+        self._vectors: dict[str, np.ndarray] = {}
+        self._changed = False
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                self._vectors = dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+        except (OSError, ValueError, KeyError):
+            self._vectors = {}  # no cache yet, or a damaged one: embed again
+
+    def get(self, text: str) -> np.ndarray | None:
+        return self._vectors.get(text)
+
+    def put(self, text: str, vector: np.ndarray) -> np.ndarray:
+        self._vectors[text] = np.asarray(vector, dtype=np.float32)
+        self._changed = True
+        return self._vectors[text]
+
+    def save(self) -> None:
+        if not self._changed:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            texts = list(self._vectors)
+            temporary = self.path.with_suffix(".tmp.npz")
+            np.savez(temporary, texts=np.array(texts), vectors=np.stack([self._vectors[t] for t in texts]))
+            temporary.replace(self.path)
+        except OSError:
+            log.warning("could not cache intent example vectors in %s", self.path)
 
 
 def build_intents(specs: list[dict], locales: dict[str, Locale]) -> list[Intent]:

@@ -54,6 +54,7 @@ class DialogueManager:
         for code, locale in self.locales.items():
             self._reader(locale).read("warm up 1")
             self.glossary.concepts("warm up", code)
+        self.router.wait_until_ready()  # example phrases: from the cache after the first start
 
     def new_state(self) -> ConversationState:
         return ConversationState()
