@@ -25,6 +25,8 @@ def track(turn: Turn, reply: Reply) -> None:
         state.unresolved = (this, count + 1 if need == this else 1)
     if turn.slots.frustrated:
         state.frustration += 1
+    elif reply.resolved:
+        state.frustration = 0  # frustration in turns in a row; a calm, answered turn starts over
 
 
 def reason(turn: Turn, rules: HandoffRules) -> str | None:

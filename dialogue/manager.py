@@ -11,15 +11,15 @@ from catalog.store import CatalogStore
 from dialogue import handoff_rules
 from dialogue.finder import ProductFinder
 from dialogue.glossary import Glossary, builtin_glossaries
-from dialogue.grounding import ungrounded_numbers
+from dialogue.grounding import coverage, ungrounded_numbers
 from dialogue.intents import Intent, IntentRouter, build_intents
 from dialogue.locale import Locale, base_language, build_locale, builtin_locales, merge
 from dialogue.replies import Phrases, Reply
 from dialogue.settings import DialogueSettings, builtin_intents
 from dialogue.skills import SKILLS
 from dialogue.slots import SlotReader, Slots
-from dialogue.state import ConversationState
-from dialogue.text import UNSPACED, normalize
+from dialogue.state import ConversationState, OpenQuestion
+from dialogue.text import UNSPACED, normalize, prepare
 from dialogue.turn import Turn
 from dialogue.vocabulary import CatalogVocabulary
 
@@ -153,6 +153,8 @@ class DialogueManager:
             and (limits or self.router.says(search, normalize(transcript), language))
         ):
             return search, False  # "any headphones under 100 that are in stock?": a search with a filter
+        if slots.topic == "returns" and found is not None and found.intent.name == "order_status":
+            return by_name.get("policy", _FALLBACK), False  # "I want to return my order A1017"
         if (
             (found is None or found.intent.name == "search")
             and slots.order_id
@@ -169,7 +171,7 @@ class DialogueManager:
             found is None
             and state.last_intent in _GOES_ON
             and state.last_intent in by_name
-            and locale.phrases("continuations").find(slots.text[:12])
+            and self._goes_on(transcript, locale)
         ):
             return by_name[state.last_intent], False  # "and two of the power banks"
         question = state.open_question
@@ -177,7 +179,7 @@ class DialogueManager:
             # An answer to the assistant's question: "the second one", "A1017", "blue".
             answers = (
                 (question.kind == "order_id" and slots.order_id)
-                or (question.kind == "product" and (slots.refers_back or slots.color or slots.size or slots.rest))
+                or (question.kind == "product" and self._picks_a_choice(slots, question, found is not None))
                 or (question.kind == "option" and (slots.size or slots.color))
             )
             if answers and question.intent in by_name:
@@ -196,6 +198,24 @@ class DialogueManager:
         if slots.rest or slots.has_filters or (slots.refers_back and (state.shown or state.focus)):
             return by_name.get("search", _FALLBACK), True
         return _FALLBACK, True
+
+    @staticmethod
+    def _goes_on(transcript: str, locale: Locale) -> bool:
+        """Starts with "and", "also", "what about" — as said, accents included ("é" is not "e")."""
+        said = normalize(transcript)
+        return any(
+            said[s.start : s.end] == s.phrase
+            for s in locale.phrases("continuations").find(prepare(said, locale.unspaced)[:14])
+        )
+
+    def _picks_a_choice(self, slots: Slots, question: OpenQuestion, said_intent: bool) -> bool:
+        """ "The second one", "the red one", "the cheaper one", or one of the choices by name; not a new
+        question about something else."""
+        if slots.ordinal is not None or slots.superlative or slots.color or slots.size:
+            return True
+        if not slots.rest:
+            return slots.only_points and not said_intent
+        return not question.choices or any(coverage(slots.rest, p) >= 0.5 for p in question.choices)
 
     def _act(self, turn: Turn) -> Reply:
         if turn.intent is _FALLBACK:

@@ -43,6 +43,7 @@ class Slots:
     aspect: str | None = None  # what a details question is about: material, rating, colors, sizes, warranty
     frustrated: bool = False
     greeting: bool = False
+    everything: bool = False  # "remove everything", "tira tudo"
 
     @property
     def has_filters(self) -> bool:
@@ -118,9 +119,16 @@ class SlotReader:
         found["country"] = self._country(text, used)
         found["order_id"] = self._order_id(transcript, text, expecting_order_id)
         found["greeting"] = self.locale.phrases("greetings").contains(text)
-        pronouns = self.locale.find("pronouns", blank(text, used))
+        found["everything"] = bool(take("everything", self.locale.find("everything", blank(text, used))))
+        # Before pronouns and reference words take "una" / "one": "quita una" is a quantity.
+        quantity = self._counted(text, used) if self.unspaced else None
+        quantity = quantity or self._quantity(blank(text, used))
+        if quantity is not None:
+            found["quantity"] = quantity
+        discourse = self.locale.phrases("fillers", "continuations").find(blank(text, used))
+        pronouns = self.locale.find("pronouns", blank(text, [*used, *discourse]))
         colour_at = {s.start for s in used if s.end - s.start > 1}
-        articles = [p for p in pronouns if any(0 < start - p.end <= 1 for start in colour_at)]
+        articles = [] if self.unspaced else [p for p in pronouns if any(0 < start - p.end <= 1 for start in colour_at)]
         found["pronoun"] = bool(take("pronouns", [p for p in pronouns if p not in articles]))
         if articles:
             used.extend(articles)
@@ -128,10 +136,6 @@ class SlotReader:
         found["reference_word"] = bool(
             take("ref", self.locale.find("reference_words", blank(text, used)))
         ) or found.get("reference_word", False)
-        quantity = self._counted(text, used) if self.unspaced else None
-        quantity = quantity or self._quantity(blank(text, used))
-        if quantity is not None:
-            found["quantity"] = quantity
         rest = self._rest(blank(text, used), blank(accented, used) if len(accented) == len(text) else None)
         return Slots(text=text, rest=rest, **{k: v for k, v in found.items() if v is not None})
 
@@ -261,10 +265,11 @@ class SlotReader:
 
     def _counted(self, text: str, used: list[Span]) -> int | None:
         """A number with a counter word ("两个", "一条", "三つ", "2個"): a quantity, taken from the text."""
-        counters = "".join(self.locale.words("counters"))
+        counters = sorted(self.locale.words("counters"), key=len, reverse=True)
         if not counters:
             return None
-        found = re.search(rf"([0-9零一二两三四五六七八九十几]+)\s*[{re.escape(counters)}]", blank(text, used))
+        alternatives = "|".join(map(re.escape, counters))
+        found = re.search(rf"([0-9零一二两兩三四五六七八九十几幾]+)\s*(?:{alternatives})", blank(text, used))
         if found is None:
             return None
         used.append(Span(found.start(), found.end(), found.group(0)))

@@ -150,6 +150,12 @@ class Turn:
             if w not in named and w not in own and w not in self.known_words
         ]
 
+    def variant_words(self, color: str | None, size: str | None) -> str:
+        """A colour and size as the reply's language says them: "Blue size 10", "azul talla 10"."""
+        size_word = next(iter(self.say.locale.words("size_words")), "")
+        sized = f"{size_word} {size}" if size and size_word and not self.say.locale.unspaced else size
+        return " ".join(x for x in (self.color_word(color) if color else None, sized) if x)
+
     def color_word(self, color: str | None = None) -> str:
         """A colour as the reply's language says it (the first word its language file has for it)."""
         color = color or self.slots.color

@@ -77,7 +77,7 @@ def _cannot_add(
     turn: Turn, product: Product, err: ToolError, quantity: int, size: str | None, color: str | None
 ) -> Reply:
     facts = err.facts
-    variant = " ".join(x for x in (turn.color_word(color) if color else None, size) if x)
+    variant = turn.variant_words(color, size)
     missing = [name.removesuffix("_options") for name in facts if name.endswith("_options")]
     if missing:
         option = missing[0]
@@ -136,6 +136,11 @@ def remove(turn: Turn) -> Reply:
     tools, carts = _tools(turn)
     in_cart = turn.store.get_products(list(dict.fromkeys(pid for pid, _ in turn.state.cart.values())))
     if not in_cart:
+        turn.say.add("cart_empty")
+        return turn.reply([])
+    if turn.slots.everything and not turn.slots.rest:
+        carts.clear(turn.session_id)  # "remove everything"
+        _keep(turn, carts)
         turn.say.add("cart_empty")
         return turn.reply([])
     named = [p for p in in_cart if turn.slots.rest and coverage(turn.slots.rest, p) >= 0.5]

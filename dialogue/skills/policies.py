@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from catalog.models import Policy, Product
 from dialogue.grounding import format_price
 from dialogue.replies import Reply
@@ -41,10 +43,63 @@ def policy(turn: Turn) -> Reply:
             turn.say.add("policy_returns_fee", fee=_money(turn, found, found.fee))
         elif found.fee is not None:
             turn.say.add("policy_returns_free")
+    elif turn.language != turn.catalog_language and found.topic == "payment" and _payments(found):
+        # The shop wrote its policy in its own language: say what can be said in the shopper's.
+        turn.say.add("policy_payment", items=turn.say.locale.join(_payments(found)))
+    elif turn.language != turn.catalog_language and found.topic == "warranty" and found.days_max:
+        turn.say.add("policy_warranty", days_max=found.days_max)
     else:
-        # Payment methods, warranty terms: the shop's own words.
+        # The shop's own words, in the language it wrote them.
         turn.say.add("policy_text", title=found.title, text=found.text)
     return turn.reply([])
+
+
+# Payment methods are names, the same in every language: "we accept Visa, PayPal and Klarna" can be said in
+# the shopper's language even when the policy is written in the shop's.
+_KNOWN_PAYMENTS = (
+    "Visa",
+    "Mastercard",
+    "Maestro",
+    "American Express",
+    "Amex",
+    "Discover",
+    "Diners Club",
+    "JCB",
+    "UnionPay",
+    "PayPal",
+    "Apple Pay",
+    "Google Pay",
+    "Samsung Pay",
+    "Amazon Pay",
+    "Shop Pay",
+    "Klarna",
+    "Afterpay",
+    "Clearpay",
+    "Affirm",
+    "Alipay",
+    "WeChat Pay",
+    "iDEAL",
+    "Bancontact",
+    "Bizum",
+    "MB Way",
+    "Multibanco",
+    "Satispay",
+    "Sofort",
+    "Giropay",
+    "SEPA",
+    "Pix",
+    "Boleto",
+    "Twint",
+    "Przelewy24",
+    "BLIK",
+    "Konbini",
+)
+
+
+def _payments(found: Policy) -> list[str]:
+    text = f" {found.text} "
+    named = [name for name in _KNOWN_PAYMENTS if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text)]
+    return [n for n in named if not any(n != m and n in m for m in named)]
 
 
 def _product_meant(turn: Turn) -> Product | None:

@@ -216,7 +216,7 @@ def _availability(turn: Turn, product: Product) -> Reply:
     if size or color:
         turn.state.size, turn.state.color = size, color
         found = match_variants(product, size=size, color=color)
-        variant = " ".join(x for x in (turn.color_word(color), size) if x)
+        variant = turn.variant_words(color, size)
         if not found.variant_exists:
             options = product.option_values("color") if color and not size else product.option_values("size")
             turn.say.add(
