@@ -222,19 +222,15 @@ def _near_digit(tokens: list[str], i: int) -> bool:
 
 
 def _starts_id(tokens: list[str], i: int) -> bool:
-    """Digits (or more spelled letters, then digits) come next: "A 1 0 1 7", "a b 1 2"."""
-    while i < len(tokens):
-        tok = tokens[i]
-        if (
-            tok.isdigit()
-            or tok in _DIGITS
-            or tok in _TEENS
-            or tok in _TENS
-            or tok in _REPEAT
-            or (tok.isalnum() and any(c.isdigit() for c in tok))
-        ):
-            return True
-        if not (len(tok) == 1 and tok.isalpha()) and tok not in _LETTERS:
-            return False
-        i += 1
-    return False
+    """Digits come right after: "A 1 0 1 7", "C dois zero..." (in "é a C 2018" the article "a" is not part of it)."""
+    if i >= len(tokens):
+        return False
+    tok = tokens[i]
+    return (
+        tok.isdigit()
+        or tok in _DIGITS
+        or tok in _TEENS
+        or tok in _TENS
+        or tok in _REPEAT
+        or (tok.isalnum() and any(c.isdigit() for c in tok))
+    )

@@ -19,13 +19,14 @@ from dialogue.settings import DialogueSettings, builtin_intents
 from dialogue.skills import SKILLS
 from dialogue.slots import SlotReader, Slots
 from dialogue.state import ConversationState, OpenQuestion
-from dialogue.text import UNSPACED, normalize, prepare
+from dialogue.text import UNSPACED, normalize, prepare, words
 from dialogue.turn import Turn
 from dialogue.vocabulary import CatalogVocabulary
 
 log = logging.getLogger(__name__)
 _FALLBACK = Intent("fallback", "reply")
 _ANSWERS = {"product": {"search", "details"}, "order_id": {"search", "order_status"}, "option": {"search", "stock"}}
+_SMALL_TALK = {"stop", "greeting", "thanks", "goodbye"}
 _GOES_ON = {"cart_add", "cart_remove", "policy", "price", "stock", "details", "compare"}
 
 
@@ -168,12 +169,12 @@ class DialogueManager:
         ):
             return by_name.get("policy", _FALLBACK), False  # "and from what amount is it free?"
         if (
-            found is None
+            (found is None or found.intent.name == "search")
             and state.last_intent in _GOES_ON
             and state.last_intent in by_name
             and self._goes_on(transcript, locale)
         ):
-            return by_name[state.last_intent], False  # "and two of the power banks"
+            return by_name[state.last_intent], False  # "and two of the power banks", "y también la Alfara ..."
         question = state.open_question
         if question is not None and (found is None or found.intent.name in _ANSWERS.get(question.kind, ())):
             # An answer to the assistant's question: "the second one", "A1017", "blue".
@@ -191,13 +192,21 @@ class DialogueManager:
         if (slots.color or slots.size) and not slots.rest and (state.focus or state.shown):
             return by_name.get("stock", _FALLBACK), True  # "and in black?"
         example = self.router.by_example(transcript)
-        if example is not None:
+        if example is not None and not (example.intent.name in _SMALL_TALK and self._names_products(slots, locale)):
             return example.intent, False
         if slots.topic and not slots.refers_back:
             return by_name.get("policy", _FALLBACK), True  # "is it free if I spend enough?"
         if slots.rest or slots.has_filters or (slots.refers_back and (state.shown or state.focus)):
             return by_name.get("search", _FALLBACK), True
         return _FALLBACK, True
+
+    def _names_products(self, slots: Slots, locale: Locale) -> bool:
+        """The words left name something the shop might sell ("só as de algodão"): not small talk."""
+        if not slots.rest:
+            return False
+        return bool(self.glossary.concepts(slots.text, locale.code)) or any(
+            w in self.vocabulary.words for w in words(prepare(slots.rest, locale.unspaced))
+        )
 
     @staticmethod
     def _goes_on(transcript: str, locale: Locale) -> bool:

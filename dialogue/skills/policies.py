@@ -104,8 +104,8 @@ def _payments(found: Policy) -> list[str]:
 
 def _product_meant(turn: Turn) -> Product | None:
     """ "Does it have a warranty?" is about the product in focus; "what's your warranty?" is the shop's."""
-    if turn.slots.pronoun and turn.state.focus is not None:
-        return turn.state.focus
+    if turn.state.focus is not None and (turn.slots.pronoun or not turn.slots.rest):
+        return turn.state.focus  # "and the warranty?" right after talking about a product
     if turn.slots.rest:
         found = turn.find(turn.slots.rest)
         return found.named
