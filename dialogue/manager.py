@@ -45,6 +45,7 @@ class DialogueManager:
         )
         self.finder = ProductFinder(store, self.settings.match_threshold, self.settings.semantic_margin)
         self.vocabulary = CatalogVocabulary.of(store)
+        self._brands = {prepare(k, False): v for k, v in self.vocabulary.brands.items()}
         self.catalog_language = base_language(self.settings.language.default)
         self.glossary = Glossary(builtin_glossaries(), self.catalog_language, UNSPACED)
         self._readers: dict[str, SlotReader] = {}
@@ -98,6 +99,7 @@ class DialogueManager:
             known_words=self.vocabulary.words,
             inferred=inferred,
             spoken_language=spoken,
+            vocabulary_brands=self._brands,
         )
         if intent.action != "handoff" and state.open_question is not None and intent.name != "stop":
             state.open_question = (

@@ -196,6 +196,14 @@ class SlotReader:
         own = self._catalog_phrase(text, sized, used)
         if own:
             return own
+        if self.unspaced:
+            numbered = re.search(
+                r"([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*[号码碼號](?![码碼单單])", blank(text, used)
+            )
+            if numbered:  # "十号", "42码" (never "订单号")
+                used.append(Span(numbered.start(), numbered.end(), numbered.group(0)))
+                number = parse_cjk(numbered.group(1))
+                return str(number) if number is not None else numbered.group(1)
         for cue in self.locale.find("size_words", blank(text, used)):
             near = text[max(0, cue.start - 12) : cue.end + 12]
             word = self._catalog_phrase(near, self.vocabulary.sizes, [])

@@ -3,7 +3,7 @@ reply being built, and the catalog."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalog.models import Product
 from catalog.query import SearchFilters
@@ -47,6 +47,7 @@ class Turn:
     glossary: Glossary | None = None
     inferred: bool = False  # no pattern or example named the intent: it was read from the slots
     spoken_language: str = ""  # the shopper's language, also when the dialogue has no words for it
+    vocabulary_brands: dict[str, str] = field(default_factory=dict)  # brand as matched -> brand as stored
     known_words: frozenset[str] = frozenset()
 
     @property

@@ -8,9 +8,10 @@ from decimal import Decimal
 from catalog.models import Product, Variant
 from catalog.query import SearchFilters
 from catalog.variants import match_variants
+from dialogue.finder import Found
 from dialogue.grounding import format_price, format_rating, has_price_range
 from dialogue.replies import Reply
-from dialogue.text import prepare
+from dialogue.text import matcher, prepare
 from dialogue.turn import Turn
 
 _DESCRIPTION_CHARS = 240
@@ -93,7 +94,13 @@ def search(turn: Turn) -> Reply:
         turn.say.add("fallback")
         return turn.reply([], resolved=False)
     turn.state.last_search = query
-    found = turn.find(query, filters)
+    found = _in_stock_first(turn.find(query, filters), s.size, s.color)
+    if found.matches and found.by_meaning and not filters.is_empty and query:
+        # Meaning alone, within the limits, can land on another kind of product (earbuds for "a speaker under
+        # 100"): the products must be of the kind the words name without the limits.
+        kind = {p.id for p in turn.find(query).products}
+        if kind and not kind & {p.id for p in found.products}:
+            return _none_within(turn, query)
     if found.matches:
         if found.named is not None and not (s.max_price or s.min_price):
             if turn.inferred and turn.unexplained_words(found.named):
@@ -112,6 +119,21 @@ def search(turn: Turn) -> Reply:
     if turn.inferred and turn.state.focus is not None and filters.is_empty:
         return details(turn, turn.state.focus)  # "能保冷多长时间？": a question about the product in focus
     return _not_carried(turn)
+
+
+def _in_stock_first(found: Found, size: str | None, color: str | None) -> Found:
+    """With a colour or size asked for, products that have it in stock come first (a stable reorder)."""
+    if not (size or color) or len(found.matches) < 2:
+        return found
+    ordered = sorted(found.matches, key=lambda m: not match_variants(m.product, size=size, color=color).in_stock)
+    return Found(ordered, found.by_meaning)
+
+
+def _brands_said(turn: Turn) -> list[str]:
+    """The catalog's brands the shopper named, in the order said."""
+    names = turn.vocabulary_brands
+    spans = matcher(tuple(names), turn.locale.unspaced).find(prepare(turn.slots.text, turn.locale.unspaced))
+    return list(dict.fromkeys(names[span.phrase] for span in spans if span.phrase in names))
 
 
 def _sorted(products: list[Product], superlative: str) -> list[Product]:
@@ -352,6 +374,12 @@ def compare(turn: Turn) -> Reply:
 
 def _compared(turn: Turn) -> list[Product] | Reply:
     s = turn.slots
+    brands = _brands_said(turn)
+    if len(brands) >= 2:
+        kind = " ".join(w for w in s.rest.split() if not any(w in b.lower().split() for b in brands)) or s.rest
+        picked = [found.products[0] for b in brands if (found := turn.find(kind, SearchFilters(brand=b))).matches]
+        if len(picked) >= 2:
+            return picked[:2]
     if s.rest:
         # "compare the X and the Y": each side on its own.
         joiner = str(turn.locale.lexicon.get("and", "and"))
