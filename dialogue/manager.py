@@ -212,12 +212,11 @@ class DialogueManager:
 
     @staticmethod
     def _goes_on(transcript: str, locale: Locale) -> bool:
-        """Starts with "and", "also", "what about" — as said, accents included ("é" is not "e")."""
+        """Starts with "and", "also", "what about" as listed, accents included (Portuguese "é" is not "e")."""
         said = normalize(transcript)
-        return any(
-            said[s.start : s.end] == s.phrase
-            for s in locale.phrases("continuations").find(prepare(said, locale.unspaced)[:14])
-        )
+        listed = {normalize(p) for p in locale.words("continuations")}
+        spans = locale.phrases("continuations").find(prepare(said, locale.unspaced)[:14])
+        return any(said[s.start : s.end] in listed for s in spans)
 
     def _picks_a_choice(self, slots: Slots, question: OpenQuestion, said_intent: bool) -> bool:
         """ "The second one", "the red one", "the cheaper one", or one of the choices by name; not a new

@@ -35,6 +35,9 @@ def names_other_product(
     """None when the words name something new; else the shown products they describe (all if none said)."""
     if not slots.rest:
         return candidates
+    named = finder.find(slots.rest).named
+    if named is not None and all(named.id != p.id for p in candidates):
+        return None  # "and also the Alfara board": another product, by its name
     within = tuple(p for p in candidates if coverage(slots.rest, p) >= 0.5)
     if not within:
         about = finder.ids_about(slots.rest)

@@ -137,6 +137,14 @@ class Turn:
         self.say.add("not_found" if spoken else "not_found_generic", query=spoken)
         return self.reply([], resolved=False)
 
+    def names_a_product(self) -> bool:
+        """The words left name a product or a kind ("the cabin suitcase"), not just "that colour", "how many"."""
+        if not self.slots.rest:
+            return False
+        if self.glossary is not None and self.glossary.concepts(self.slots.text, self.locale.code):
+            return True
+        return any(w in self.known_words for w in words(prepare(self.slots.rest, self.locale.unspaced)))
+
     def unexplained_words(self, product: Product) -> list[str]:
         """The shopper's words that neither name this product nor another catalog thing ("how warm does it
         keep you"): what they ask about it."""

@@ -232,7 +232,7 @@ def stock(turn: Turn) -> Reply:
 def _availability(turn: Turn, product: Product) -> Reply:
     s = turn.slots
     size, color = s.size, s.color
-    if (size or color or s.only_points) and product == turn.state.focus and not s.rest:
+    if product == turn.state.focus and not turn.names_a_product():
         # A follow-up about the same product keeps the option it did not change ("and black, same size?").
         size, color = size or turn.state.size, color or turn.state.color
     if size or color:
