@@ -100,14 +100,10 @@ class DialogueManager:
             inferred=inferred,
             spoken_language=spoken,
             vocabulary_brands=self._brands,
+            question=question,
         )
-        if intent.action != "handoff" and state.open_question is not None and intent.name != "stop":
-            state.open_question = (
-                None
-                if intent.name not in _ANSWERS.get(state.open_question.kind, ())
-                and intent.name != state.open_question.intent
-                else state.open_question
-            )
+        if intent.name != "stop":
+            state.open_question = None  # it served to read this turn; a skill asks again if it must
         reply = self._act(turn)
         handoff_rules.track(turn, reply)
         why = handoff_rules.reason(turn, self.settings.handoff)
@@ -119,7 +115,7 @@ class DialogueManager:
         reply = self._grounded(reply, turn)
         state.present(reply.products)
         state.last_intent = turn.intent.name
-        reply.intent = turn.intent.name if not reply.handoff or reply.intent == intent.name else reply.intent
+        reply.intent = turn.intent.name
         reply.state = state
         log.debug("turn %r -> %s in %.1f ms", transcript[:80], intent.name, (time.perf_counter() - started) * 1000)
         return reply

@@ -48,6 +48,7 @@ class Turn:
     inferred: bool = False  # no pattern or example named the intent: it was read from the slots
     spoken_language: str = ""  # the shopper's language, also when the dialogue has no words for it
     vocabulary_brands: dict[str, str] = field(default_factory=dict)  # brand as matched -> brand as stored
+    question: OpenQuestion | None = None  # what the assistant asked last turn, which this turn may answer
     known_words: frozenset[str] = frozenset()
 
     @property

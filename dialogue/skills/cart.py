@@ -29,7 +29,7 @@ def _subtotal(turn: Turn, cart: Cart) -> str:
 
 
 def add(turn: Turn) -> Reply:
-    question = turn.state.open_question
+    question = turn.question
     target = turn.single_target()
     if isinstance(target, Reply):
         return target
@@ -60,7 +60,6 @@ def add(turn: Turn) -> Reply:
     except ToolError as err:
         return _cannot_add(turn, product, err, quantity, size, color)
     _keep(turn, carts)
-    turn.state.open_question = None
     turn.state.present([product])
     turn.say.add(
         "cart_added",

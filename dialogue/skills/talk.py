@@ -13,6 +13,5 @@ def template(turn: Turn) -> Reply:
 
 
 def stop(turn: Turn) -> Reply:
-    turn.say.add("stop")  # empty by default: stop talking and listen
-    turn.state.open_question = None
+    turn.say.add("stop")  # empty by default: stop talking and listen (a question asked before stays open)
     return turn.reply([])
