@@ -161,7 +161,7 @@ class DialogueManager:
         ):
             return by_name.get("order_status", _FALLBACK), False
         if (
-            slots.topic
+            (slots.topic or slots.country)
             and state.last_intent == "policy"
             and (found is None or found.intent.name in ("price", "search"))
         ):
@@ -187,7 +187,12 @@ class DialogueManager:
             return found.intent, False
         if slots.order_id and not slots.rest:
             return by_name.get("order_status", _FALLBACK), True
-        if (slots.color or slots.size) and not slots.rest and (state.focus or state.shown):
+        if (
+            (slots.color or slots.size)
+            and not self._names_products(slots, locale)
+            and not limits
+            and (state.focus or state.shown)
+        ):
             return by_name.get("stock", _FALLBACK), True  # "and in black?"
         example = self.router.by_example(transcript)
         if example is not None and not (example.intent.name in _SMALL_TALK and self._names_products(slots, locale)):

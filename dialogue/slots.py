@@ -237,9 +237,9 @@ class SlotReader:
     def _topic(self, text: str) -> str | None:
         table = {prepare(k, self.unspaced): v for k, v in self.locale.table("topics").items()}
         spans = matcher(tuple(table), self.unspaced, self.locale.compounding).find(text)
-        if spans:
-            return table[spans[0].phrase]
-        return None
+        topics = [table[s.phrase] for s in spans]
+        # "how long do I have to send it back" names shipping words too: the more specific topic wins.
+        return next((t for t in topics if t != "shipping"), topics[0] if topics else None)
 
     def _country(self, text: str, used: list[Span]) -> str | None:
         table = {prepare(k, self.unspaced): v for k, v in self.locale.table("countries").items()}
@@ -305,6 +305,8 @@ class SlotReader:
             "price.range",
             "size_words",
             "order_words",
+            "topics",
+            "aspects",
         )
         grammar = drop.find(text)
         text = blank(accented if accented is not None else text, grammar)

@@ -31,6 +31,7 @@ class ConversationState:
     cart: dict[str, tuple[str, int]] = field(default_factory=dict)  # sku -> (product id, quantity)
     open_question: OpenQuestion | None = None
     country: str | None = None  # destination named earlier ("and returns?" keeps it)
+    topic: str | None = None  # policy topic asked last ("and for Germany?" keeps it)
     color: str | None = None  # colour asked for with the products shown ("the red ones" -> "add it")
     size: str | None = None
     unresolved: tuple[str, int] = ("", 0)  # (need, turns in a row it went unanswered)

@@ -3,7 +3,7 @@ reply being built, and the catalog."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from catalog.models import Product
 from catalog.query import SearchFilters
@@ -67,19 +67,26 @@ class Turn:
             found = self.finder.find(query, filters, same_language=True)
             if found.matches:
                 return found
-        if self.glossary is not None and query:
-            for translated in self.glossary.queries(self.slots.text, query, self.locale.code, self.known_words):
-                found = self.finder.find(translated, filters, same_language=True)
-                if found.matches:
-                    return found
-        if self.speaks_catalog_language:
+        translations = (
+            self.glossary.queries(self.slots.text, query, self.locale.code, self.known_words)
+            if (self.glossary is not None and query)
+            else []
+        )
+        for translated in translations:
+            found = self.finder.find(translated, filters, same_language=True)
+            if found.matches:
+                return found
+        if self.speaks_catalog_language or translations:
+            # The glossary knew what was asked for ("canapés": sofas) and the shop has none: a guess by
+            # meaning would offer throws.
             return Found()
         return self.finder.find(query, filters, same_language=False)
 
     # ---- which product ---------------------------------------------------------------------------------
     def target(self) -> Product | list[Product] | Reply:
         """The one product the turn is about; several when the words name a kind; or a question back."""
-        resolution = resolve(self.slots, self.state, self.finder)
+        slots = self.slots if self.names_a_product() else replace(self.slots, rest="")
+        resolution = resolve(slots, self.state, self.finder)
         if resolution is not None:
             if resolution.product is not None:
                 return resolution.product
@@ -89,7 +96,7 @@ class Turn:
                 return self.ask_which(list(resolution.no_match), no_match=True)
             return self.ask_product()
         if self.slots.rest:
-            found = self.find(self.slots.rest)
+            found = self.find(self.slots.rest, SearchFilters(brand=self.slots.brand) if self.slots.brand else None)
             if found.named is not None:
                 return found.named
             choices = found.choices()

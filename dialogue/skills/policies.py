@@ -6,12 +6,14 @@ import re
 
 from catalog.models import Policy, Product
 from dialogue.grounding import format_price
+from dialogue.references import resolve
 from dialogue.replies import Reply
 from dialogue.turn import Turn
 
 
 def policy(turn: Turn) -> Reply:
-    topic = turn.intent.topic or turn.slots.topic
+    topic = turn.intent.topic or turn.slots.topic or turn.state.topic
+    turn.state.topic = topic
     product = _product_meant(turn)
     if topic == "warranty" and product is not None and product.warranty:
         turn.say.add("product_warranty", [product], title=product.title, description=product.warranty)
@@ -104,11 +106,14 @@ def _payments(found: Policy) -> list[str]:
 
 def _product_meant(turn: Turn) -> Product | None:
     """ "Does it have a warranty?" is about the product in focus; "what's your warranty?" is the shop's."""
+    pointed = resolve(turn.slots, turn.state, turn.finder) if turn.slots.refers_back else None
+    if pointed is not None and pointed.product is not None:
+        return pointed.product  # "the cheaper one's warranty"
     if turn.state.focus is not None and (turn.slots.pronoun or not turn.slots.rest):
         return turn.state.focus  # "and the warranty?" right after talking about a product
     if turn.slots.rest:
         found = turn.find(turn.slots.rest)
-        return found.named
+        return found.named or (found.products[0] if len(found.products) == 1 else None)
     return None
 
 

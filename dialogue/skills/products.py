@@ -118,6 +118,9 @@ def search(turn: Turn) -> Reply:
             return _none_within(turn, query)
     if turn.inferred and turn.state.focus is not None and filters.is_empty:
         return details(turn, turn.state.focus)  # "能保冷多长时间？": a question about the product in focus
+    if not turn.speaks_catalog_language and not turn.names_a_product():
+        turn.say.add("fallback")  # "liebsten", "format": not product names, so not "we don't carry liebsten"
+        return turn.reply([], resolved=False)
     return _not_carried(turn)
 
 
