@@ -42,7 +42,22 @@ def names_other_product(
     if not within:
         about = finder.ids_about(slots.rest)
         within = tuple(p for p in candidates if p.id in about)
+    if not within and len(candidates) > 1:
+        within = closest_in_meaning(slots.rest, candidates, finder)  # "o de viagem": the travel hair dryer
     return within or None
+
+
+def closest_in_meaning(words: str, candidates: tuple[Product, ...], finder: ProductFinder) -> tuple[Product, ...]:
+    """Among the products just shown only, the one the words are clearly closest to in meaning (any language)."""
+    margins = finder.store.similarity_margin(words, [p.id for p in candidates])
+    if len(margins) < 2:
+        return ()
+    ranked = sorted(candidates, key=lambda p: margins.get(p.id, -1.0), reverse=True)
+    best, second = margins.get(ranked[0].id, -1.0), margins.get(ranked[1].id, -1.0)
+    return (ranked[0],) if best - second >= _CLEARLY_CLOSER else ()
+
+
+_CLEARLY_CLOSER = 0.02
 
 
 def resolve(slots: Slots, state: ConversationState, finder: ProductFinder) -> Resolution | None:

@@ -188,6 +188,13 @@ class SlotReader:
             if own:
                 used.append(Span(m.start(), m.end(), m.group(0)))
                 return own
+        numbers = self.locale.number_words
+        for m in re.finditer(r"([\w-]+)\s+([a-z]+)(?![a-z])", blank(text, used)):
+            if m.group(1) in numbers and m.group(2) in UNITS:
+                own = sized.get(f"{int(numbers[m.group(1)])} {UNITS[m.group(2)]}")
+                if own:
+                    used.append(Span(m.start(), m.end(), m.group(0)))
+                    return own
         for m in DIMENSIONS.finditer(blank(text, used)):
             own = sized.get(f"{m.group(1)}x{m.group(2)}")
             if own:

@@ -13,7 +13,7 @@ from dialogue.glossary import Glossary
 from dialogue.grounding import format_price
 from dialogue.intents import Intent
 from dialogue.locale import Locale
-from dialogue.references import resolve
+from dialogue.references import closest_in_meaning, resolve
 from dialogue.replies import Phrases, Reply
 from dialogue.slots import Slots
 from dialogue.state import ConversationState, OpenQuestion
@@ -66,6 +66,7 @@ class Turn:
         if self.speaks_catalog_language:
             found = self.finder.find(query, filters, same_language=True)
             if found.matches:
+                self.state.last_search = query
                 return found
         translations = (
             self.glossary.queries(self.slots.text, query, self.locale.code, self.known_words)
@@ -75,6 +76,7 @@ class Turn:
         for translated in translations:
             found = self.finder.find(translated, filters, same_language=True)
             if found.matches:
+                self.state.last_search = query
                 return found
         if self.speaks_catalog_language or translations:
             # The glossary knew what was asked for ("canapés": sofas) and the shop has none: a guess by
@@ -85,7 +87,12 @@ class Turn:
     # ---- which product ---------------------------------------------------------------------------------
     def target(self) -> Product | list[Product] | Reply:
         """The one product the turn is about; several when the words name a kind; or a question back."""
-        slots = self.slots if self.names_a_product() else replace(self.slots, rest="")
+        names = self.names_a_product()
+        if not names and self.slots.rest and len(self.state.shown) > 1:
+            closest = closest_in_meaning(self.slots.rest, self.state.shown, self.finder)
+            if closest:
+                return closest[0]  # "o de viagem": the travel one of those just shown
+        slots = self.slots if names else replace(self.slots, rest="")
         resolution = resolve(slots, self.state, self.finder)
         if resolution is not None:
             if resolution.product is not None:

@@ -10,6 +10,7 @@ from catalog.query import SearchFilters
 from catalog.variants import match_variants
 from dialogue.finder import Found
 from dialogue.grounding import format_price, format_rating, has_price_range
+from dialogue.measures import UNITS
 from dialogue.replies import Reply
 from dialogue.text import matcher, prepare
 from dialogue.turn import Turn
@@ -34,7 +35,8 @@ _COLOR_OR_SIZE = {"color", "colour", "shade", "size"}
 def _options_said(turn: Turn, product: Product) -> list[Variant]:
     """Variants whose other options the shopper named ("the four person one", "128 GB", "lavender scent")."""
     digits = {w: str(int(v)) for w, v in turn.locale.number_words.items() if v == int(v)}
-    said = " " + " ".join(digits.get(w, w) for w in re.findall(r"[\w.]+", turn.slots.text)) + " "
+    # "cinquante mètres" -> "50 m": number words to digits, measure words to the catalog's units
+    said = " " + " ".join(UNITS.get(w, digits.get(w, w)) for w in re.findall(r"[\w.]+", turn.slots.text)) + " "
     chosen: dict[str, str] = {}
     for name in {k for v in product.variants for k in v.options} - _COLOR_OR_SIZE:
         for value in product.option_values(name):
@@ -71,7 +73,9 @@ def _list(turn: Turn, products: list[Product]) -> Reply:
 
 def search(turn: Turn) -> Reply:
     s = turn.slots
-    if s.refers_back or ((s.color or s.size) and not s.rest and (turn.state.shown or turn.state.focus)):
+    limits = s.min_price is not None or s.max_price is not None
+    pointing = s.refers_back or ((s.color or s.size) and not s.rest and (turn.state.shown or turn.state.focus))
+    if pointing and not limits:  # "and in red, under 40?" is a new search, not a question about the last one
         target = turn.target()
         if isinstance(target, Reply):
             return target
