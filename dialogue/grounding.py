@@ -119,7 +119,9 @@ def _word_matches(word: str, candidates: list[str]) -> bool:
     return any(
         word == c
         or (len(word) > 3 and SequenceMatcher(None, word, c).ratio() >= 0.8)
-        or (len(word) > 3 and c.startswith(word) and len(c) - len(word) <= 3)
+        # A catalog compound starts with the word said ("trail" -> "TrailRunner"); a word said is the catalog's
+        # word with an ending ("kettles" -> "kettle"), not a longer other word ("longueurs" is not "long").
+        or (len(word) > 3 and c.startswith(word))
         or (len(c) > 3 and word.startswith(c) and len(word) - len(c) <= 3)
         for c in candidates
     )

@@ -302,13 +302,7 @@ def details(turn: Turn, product: Product | None = None) -> Reply:
         if product.rating is None:
             turn.say.add("product_no_rating", [product], title=product.title)
         else:
-            turn.say.add(
-                "product_rating",
-                [product],
-                title=product.title,
-                rating=format_rating(product.rating, turn.language),
-                rating_count=product.rating_count,
-            )
+            _say_rating(turn, product)
     elif aspect in ("colors", "sizes") and product.option_values("color" if aspect == "colors" else "size"):
         options = product.option_values("color" if aspect == "colors" else "size")
         turn.say.add(
@@ -328,6 +322,16 @@ def details(turn: Turn, product: Product | None = None) -> Reply:
     return turn.reply([product])
 
 
+def _say_rating(turn: Turn, product: Product) -> None:
+    turn.say.add(
+        "product_rating",
+        [product],
+        title=product.title,
+        rating=format_rating(product.rating or 0, turn.language),
+        rating_count=product.rating_count,
+    )
+
+
 def _first_sentences(text: str) -> str:
     text = " ".join(text.split())
     if len(text) <= _DESCRIPTION_CHARS:
@@ -343,13 +347,7 @@ def compare(turn: Turn) -> Reply:
         if isinstance(target, Reply):
             return target
         if turn.slots.superlative == "best_rated" and target.rating is not None:
-            turn.say.add(
-                "product_rating",
-                [target],
-                title=target.title,
-                rating=format_rating(target.rating, turn.language),
-                rating_count=target.rating_count,
-            )
+            _say_rating(turn, target)
         else:
             turn.say.add("product_price", [target], title=target.title, price=turn.price(target))
         return turn.reply([target])
