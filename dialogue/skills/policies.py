@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from catalog.models import Policy, Product
 from dialogue.grounding import format_price
@@ -106,10 +107,12 @@ def _payments(found: Policy) -> list[str]:
 
 def _product_meant(turn: Turn) -> Product | None:
     """ "Does it have a warranty?" is about the product in focus; "what's your warranty?" is the shop's."""
-    pointed = resolve(turn.slots, turn.state, turn.finder) if turn.slots.refers_back else None
+    names = turn.names_a_product()
+    slots = turn.slots if names else replace(turn.slots, rest="")  # "how many years", "何年": not a product
+    pointed = resolve(slots, turn.state, turn.finder) if slots.refers_back else None
     if pointed is not None and pointed.product is not None:
         return pointed.product  # "the cheaper one's warranty"
-    if turn.state.focus is not None and (turn.slots.pronoun or not turn.slots.rest):
+    if turn.state.focus is not None and (slots.pronoun or not names):
         return turn.state.focus  # "and the warranty?" right after talking about a product
     if turn.slots.rest:
         found = turn.find(turn.slots.rest)

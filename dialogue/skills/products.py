@@ -107,7 +107,7 @@ def search(turn: Turn) -> Reply:
             return _none_within(turn, query)
     if found.matches:
         if found.named is not None and not (s.max_price or s.min_price):
-            if turn.inferred and turn.unexplained_words(found.named):
+            if not (s.color or s.size or s.in_stock) and turn.unexplained_words(found.named):
                 return details(turn, found.named)  # "the FlowFit sleeping bag, how cold can it get?"
             return _present(turn, found.named, named=found.said_name)
         choices = found.choices() if query else found.products[:3]
