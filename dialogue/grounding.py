@@ -92,11 +92,6 @@ _PRONOUNS = frozenset(
 )
 
 
-def names_something(query: str) -> bool:
-    """Does the text name a product, or is it only pronouns and function words ("is it")?"""
-    return bool(naming_words(query))
-
-
 def naming_words(query: str) -> str:
     """The words that name the thing asked about, without the articles around them ("piano de cola")."""
     words = _WORD.findall(query)

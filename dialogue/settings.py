@@ -11,7 +11,6 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dialogue.locale import builtin_locales
 from dialogue.replies import template_fields
 from dialogue.safe_regex import check_pattern
 
@@ -175,14 +174,6 @@ class DialogueSettings(_Strict):
         if unknown:
             raise ValueError(f"handoff.intents names unknown intent(s): {', '.join(sorted(unknown))}")
         return self
-
-    @field_validator("language")
-    @classmethod
-    def _default_is_spoken(cls, language: LanguageSettings) -> LanguageSettings:
-        return language
-
-    def known_languages(self) -> set[str]:
-        return set(builtin_locales()) | set(self.locales)
 
 
 def _check_template(where: str, template: str) -> None:

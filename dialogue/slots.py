@@ -78,7 +78,7 @@ class SlotReader:
         used: list[Span] = []
         found: dict = {}
 
-        def take(key: str, spans: list[Span]) -> list[Span]:
+        def take(spans: list[Span]) -> list[Span]:
             used.extend(spans)
             return spans
 
@@ -112,14 +112,14 @@ class SlotReader:
         found["size"] = self._size(text, used)
         brand = self._catalog_phrase(text, self.vocabulary.brands, used, keep_words=True)
         found["brand"] = brand
-        found["in_stock"] = bool(take("in_stock", self.locale.find("in_stock", text)))
+        found["in_stock"] = bool(take(self.locale.find("in_stock", text)))
         found["frustrated"] = self.locale.phrases("frustration").contains(text)
         found["topic"] = self._topic(text)
         found["aspect"] = self._lookup(text, "aspects", [])
         found["country"] = self._country(text, used)
         found["order_id"] = self._order_id(transcript, text, expecting_order_id)
         found["greeting"] = self.locale.phrases("greetings").contains(text)
-        found["everything"] = bool(take("everything", self.locale.find("everything", blank(text, used))))
+        found["everything"] = bool(take(self.locale.find("everything", blank(text, used))))
         # Before pronouns and reference words take "una" / "one": "quita una" is a quantity.
         quantity = self._counted(text, used) if self.unspaced else None
         quantity = quantity or self._quantity(blank(text, used))
@@ -129,13 +129,13 @@ class SlotReader:
         pronouns = self.locale.find("pronouns", blank(text, [*used, *discourse]))
         colour_at = {s.start for s in used if s.end - s.start > 1}
         articles = [] if self.unspaced else [p for p in pronouns if any(0 < start - p.end <= 1 for start in colour_at)]
-        found["pronoun"] = bool(take("pronouns", [p for p in pronouns if p not in articles]))
+        found["pronoun"] = bool(take([p for p in pronouns if p not in articles]))
         if articles:
             used.extend(articles)
             found["reference_word"] = True
-        found["reference_word"] = bool(
-            take("ref", self.locale.find("reference_words", blank(text, used)))
-        ) or found.get("reference_word", False)
+        found["reference_word"] = bool(take(self.locale.find("reference_words", blank(text, used)))) or found.get(
+            "reference_word", False
+        )
         rest = self._rest(blank(text, used), blank(accented, used) if len(accented) == len(text) else None)
         return Slots(text=text, rest=rest, **{k: v for k, v in found.items() if v is not None})
 

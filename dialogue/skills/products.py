@@ -25,10 +25,6 @@ def _filters(turn: Turn) -> SearchFilters:
     )
 
 
-def _variant_words(turn: Turn) -> str:
-    return " ".join(v for v in (turn.slots.color, turn.slots.size) if v)
-
-
 _COLOR_OR_SIZE = {"color", "colour", "shade", "size"}
 
 
@@ -220,7 +216,7 @@ def price(turn: Turn) -> Reply:
                 "variant_price",
                 [product],
                 title=product.title,
-                variant=_variant_words(turn),
+                variant=turn.variant_words(turn.slots.color, turn.slots.size),
                 price=turn.price(product, found.price),
             )
             return turn.reply([product])
