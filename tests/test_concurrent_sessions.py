@@ -13,12 +13,13 @@ import httpx
 from assistant.callers import BrowserCaller
 from tests.conftest import load_16k
 
-# (question, a word its transcript must contain, a word its reply must contain)
+# (question, words of which its transcript must contain one, a word its reply must contain). Whisper's
+# spelling of a product name varies with the CPU ("Flow Fit Yoge Mat"), so any of its words will do.
 SHOPPERS = [
-    ("How much are the TrailRunner running shoes?", "running", "Running Shoes"),
-    ("Is the FlowFit yoga mat in stock?", "yoga", "Yoga Mat"),
-    ("Do you have any water bottles?", "water", "Water Bottle"),
-    ("Do you have hiking boots?", "hiking", "Hiking Boots"),
+    ("How much are the TrailRunner running shoes?", ("running", "shoes"), "Running Shoes"),
+    ("Is the FlowFit yoga mat in stock?", ("yoga", "mat", "flow"), "Yoga Mat"),
+    ("Do you have any water bottles?", ("water", "bottle"), "Water Bottle"),
+    ("Do you have hiking boots?", ("hiking", "boots"), "Hiking Boots"),
 ]
 
 
@@ -34,11 +35,11 @@ def test_four_simultaneous_conversations_keep_their_own_transcripts(live_server,
         return await asyncio.gather(*(shopper(i) for i in range(len(SHOPPERS))))
 
     results = asyncio.run(everyone())
-    for (caller, turns), (question, heard_word, product_word) in zip(results, SHOPPERS):
+    for (caller, turns), (question, heard_words, product_word) in zip(results, SHOPPERS):
         assert len(turns) == 2
         for turn in turns:
             assert turn.done, f"{question!r}: the reply never finished"
-            assert heard_word in turn.transcript.lower(), (question, turn.transcript)
+            assert any(w in turn.transcript.lower() for w in heard_words), (question, turn.transcript)
             assert product_word in turn.reply, (question, turn.reply)
             others = [w for _, _, w in SHOPPERS if w != product_word]
             assert not any(w in turn.reply for w in others), (question, turn.reply)
