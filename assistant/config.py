@@ -57,6 +57,12 @@ class BargeInSettings(_Strict):
 class CatalogSettings(_Strict):
     path: str = Field("demo", description="SQLite file of the catalog, or 'demo' for the bundled demo store")
     embeddings: bool = Field(True, description="multilingual semantic search when the embedding model is installed")
+    sync_from: str | None = Field(
+        None,
+        description="the shop's full product export (JSON, JSONL, CSV, Shopify CSV or Merchant Center feed); "
+        "`serve` re-imports it with --sync whenever the file changes, so prices and stock stay current",
+    )
+    sync_check_s: float = Field(30.0, ge=1.0, le=86_400.0, description="how often `serve` looks at sync_from")
 
     @field_validator("path")
     @classmethod

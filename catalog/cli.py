@@ -44,6 +44,12 @@ def add_catalog_commands(
     )
     imp.add_argument("--kind", choices=("products", "orders", "policies"), default="products")
     imp.add_argument("--skip-bad", action="store_true", help="import good rows, report bad ones")
+    imp.add_argument(
+        "--sync",
+        action="store_true",
+        help="the file is the full export: remove stored products it does not list (prices and stock update; "
+        "unchanged text is not re-embedded)",
+    )
     imp.add_argument("--db", default=default_db, help=f"SQLite catalog file (default: {default_db})")
     imp.add_argument("--no-progress", action="store_true")
     imp.set_defaults(func=run_import)
@@ -92,6 +98,7 @@ def run_import(args: argparse.Namespace) -> int:
                 mapping=mapping,
                 skip_bad=args.skip_bad,
                 progress=None if not args.no_progress else False,
+                sync=args.sync,
             )
         except CatalogImportError as err:
             print(err.report.summary(), file=sys.stderr)

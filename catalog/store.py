@@ -34,6 +34,7 @@ class CatalogStore:
         self._lock = threading.RLock()
         self._depth = 0  # transaction nesting: only the outermost one commits
         self._filter_cache: dict[SearchFilters, frozenset[str]] = {}
+        self._data_version = self._read_data_version()
         self.semantic: Any = None  # catalog.semantic.SemanticIndex when embeddings are available
 
     # ---- opening -------------------------------------------------------------------------------------
@@ -79,6 +80,19 @@ class CatalogStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _read_data_version(self) -> int:
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def _notice_other_writers(self) -> None:
+        """Drop caches when another process (an import or a sync beside the server) committed: SQLite's
+        data_version changes only for other connections' commits, and reading it costs microseconds."""
+        version = self._read_data_version()
+        if version != self._data_version:
+            self._data_version = version
+            self._filter_cache.clear()
+            if self.semantic is not None:
+                self.semantic.invalidate()
 
     # ---- writing -------------------------------------------------------------------------------------
     @contextmanager
@@ -140,6 +154,18 @@ class CatalogStore:
             if self.semantic is not None:
                 self.semantic.invalidate()
         return inserted, updated
+
+    def remove_products_except(self, keep: Iterable[str]) -> int:
+        """Delete every product whose id is not in `keep` (a full export's ids); returns how many.
+        Variants and cached vectors go with them (foreign keys); the keyword index row by rowid."""
+        keep_ids = set(keep)
+        with self.transaction() as conn:
+            gone = [(r[0], r[1]) for r in conn.execute("SELECT id, rowid FROM products") if r[0] not in keep_ids]
+            conn.executemany("DELETE FROM products_fts WHERE rowid = ?", [(rowid,) for _, rowid in gone])
+            conn.executemany("DELETE FROM products WHERE id = ?", [(pid,) for pid, _ in gone])
+            if gone and self.semantic is not None:
+                self.semantic.invalidate()
+        return len(gone)
 
     def upsert_orders(self, orders: Iterable[Order]) -> tuple[int, int]:
         return self._upsert("orders", "id", [((o.id,), rows.order_row(o)) for o in orders])
@@ -210,6 +236,8 @@ class CatalogStore:
         """
         spec = filters.pop("filters", None) or SearchFilters.from_kwargs(**filters)
         limit = max(1, min(int(limit), 100))
+        with self._lock:
+            self._notice_other_writers()
         pool = max(limit * 4, 40)
         if query_terms(query or ""):
             with self._lock:
@@ -240,6 +268,7 @@ class CatalogStore:
         $100, in stock") usually stay the same over several turns, and the full scan costs ~25 ms at 10k."""
         key = replace(spec, sort="relevance")
         with self._lock:
+            self._notice_other_writers()
             found = self._filter_cache.get(key)
             if found is None:
                 if len(self._filter_cache) >= 64:

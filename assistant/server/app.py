@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from assistant.config import AssistantConfig
 from assistant.engines import Engines
 from assistant.handoff import HandoffDesk
-from assistant.reload import watch_config
+from assistant.reload import watch_catalog_export, watch_config
 from assistant.server.conversations import Conversations
 from assistant.server.metrics import Metrics
 from assistant.transports.browser import BrowserTransport
@@ -61,6 +61,16 @@ class ServerState:
         log.info("ready")
 
 
+async def _sync_catalog(state: ServerState, loading: asyncio.Task | None) -> None:
+    """Keep the catalog in step with the shop's export once the engines (and the store) are loaded."""
+    if loading is not None:
+        await asyncio.shield(loading)
+    if state.conversations is None:
+        return  # the models failed to load: /readyz says why
+    catalog = state.config.catalog
+    await watch_catalog_export(state.conversations.engines.store, catalog.sync_from or "", catalog.sync_check_s)
+
+
 def create_app(
     config: AssistantConfig | None = None,
     engines: Engines | None = None,
@@ -75,8 +85,9 @@ def create_app(
     async def lifespan(app: FastAPI):
         loading = None if state.conversations else asyncio.create_task(state.load())
         watcher = asyncio.create_task(watch_config(config_path, state.reconfigure)) if config_path else None
+        syncing = asyncio.create_task(_sync_catalog(state, loading)) if state.config.catalog.sync_from else None
         yield
-        for task in (loading, watcher):
+        for task in (loading, watcher, syncing):
             if task is not None and not task.done():
                 task.cancel()
 

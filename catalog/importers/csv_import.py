@@ -18,6 +18,8 @@ from catalog.importers.errors import BadRow
 from catalog.importers.mapping import apply_mapping
 from catalog.importers.pipeline import RawRow
 
+MAX_CELL_CHARS = 1_000_000  # no one field of a feed is longer; the limit keeps a broken quote from eating the file
+csv.field_size_limit(MAX_CELL_CHARS)
 OPTION_COLUMNS = ("size", "color", "colour", "shade", "material")
 VARIANT_COLUMNS = ("sku", "price", "stock", "compare_at_price", "gtin")
 
@@ -29,25 +31,46 @@ def decode(raw: bytes) -> str:
 
 
 def read_table(path: str | Path, delimiter: str = ",") -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
-    """(line where each record starts, {column: value}) and the header; headers are stripped."""
+    """(line where each record starts, {column: value}) and the header; headers are stripped.
+
+    Raises ValueError naming the line for what the csv module cannot read (a cell over
+    MAX_CELL_CHARS, a NUL byte)."""
     text = decode(Path(path).read_bytes())
+    try:
+        return _read_table(text, delimiter)
+    except _TableError as err:
+        raise ValueError(f"{Path(path).name}: {err}") from None
+
+
+class _TableError(Exception):
+    pass
+
+
+def _read_table(text: str, delimiter: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     if delimiter == "\t":
         reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
     else:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] = []
     records: list[tuple[int, dict[str, str]]] = []
+    try:
+        _collect(reader, header, records)
+    except csv.Error as err:
+        raise _TableError(f"line {reader.line_num + 1}: cannot read the table: {err}") from None
+    return records, header
+
+
+def _collect(reader: Any, header: list[str], records: list[tuple[int, dict[str, str]]]) -> None:
     start = 1
     for values in reader:
         if not header:
-            header = [h.strip() for h in values]
+            header.extend(h.strip() for h in values)
             start = reader.line_num + 1
             continue
         if any(v.strip() for v in values):
             row = {h: (values[i] if i < len(values) else "") for i, h in enumerate(header) if h}
             records.append((start, row))
         start = reader.line_num + 1
-    return records, header
 
 
 def _parse_json_cell(value: str) -> Any:

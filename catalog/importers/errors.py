@@ -33,6 +33,7 @@ class ImportReport:
     total: int = 0
     inserted: int = 0
     updated: int = 0
+    removed: int = 0  # products missing from a full export (import --sync)
     bad_rows: list[BadRow] = field(default_factory=list)
     committed: bool = False
     seconds: float = 0.0
@@ -44,7 +45,9 @@ class ImportReport:
     def summary(self) -> str:
         lines = [
             f"{self.source}: {self.total} {self.kind} read, {self.inserted} new, {self.updated} updated, "
-            f"{len(self.bad_rows)} bad" + ("" if self.committed else " - nothing was imported")
+            + (f"{self.removed} removed, " if self.removed else "")
+            + f"{len(self.bad_rows)} bad"
+            + ("" if self.committed else " - nothing was imported")
         ]
         lines += [f"  {b}" for b in self.bad_rows]
         return "\n".join(lines)

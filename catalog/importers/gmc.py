@@ -111,6 +111,8 @@ def read_gmc_xml(path: str | Path) -> tuple[Iterator[RawRow], int]:
     except ET.ParseError as err:
         line = err.position[0] if getattr(err, "position", None) else 1
         return iter([(line, BadRow(line, "file", f"invalid XML: {err}"))]), 1
+    except RecursionError:
+        return iter([(1, BadRow(1, "file", "invalid XML: nested too deeply"))]), 1
     items: list[tuple[int, dict[str, str]]] = []
     for n, el in enumerate((e for e in root.iter() if _local(e.tag) in ("item", "entry")), start=1):
         fields: dict[str, str] = {}

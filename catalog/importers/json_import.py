@@ -46,6 +46,8 @@ def read_json(
         return iter([(line, BadRow(line, "file", f"bad text encoding at byte {err.start} (expected UTF-8)"))]), 1
     except json.JSONDecodeError as err:
         return iter([(err.lineno, BadRow(err.lineno, "file", f"invalid JSON: {err.msg} (column {err.colno})"))]), 1
+    except RecursionError:
+        return iter([(1, BadRow(1, "file", "invalid JSON: nested too deeply"))]), 1
     try:
         records = _records_in(data, kind)
     except FieldError as err:
@@ -68,6 +70,9 @@ def read_jsonl(path: str | Path, mapping: Mapping[str, str] | None = None) -> tu
                 continue
             except json.JSONDecodeError as err:
                 yield line_no, BadRow(line_no, "line", f"invalid JSON: {err.msg} (column {err.colno})")
+                continue
+            except RecursionError:
+                yield line_no, BadRow(line_no, "line", "invalid JSON: nested too deeply")
                 continue
             try:
                 yield line_no, apply_mapping(record, mapping or {})

@@ -7,6 +7,7 @@ touches the store until every row has been checked, so an aborted import leaves 
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
@@ -41,10 +42,18 @@ def import_rows(
     skip_bad: bool = False,
     progress: bool = False,
     total: int | None = None,
+    sync: bool = False,
 ) -> ImportReport:
-    """Validate every row, then write the good ones in one transaction (or none, see skip_bad)."""
+    """Validate every row, then write the good ones in one transaction (or none, see skip_bad).
+
+    `sync`: the file is the shop's full export, so stored products it does not mention are removed in
+    the same transaction (a product on a bad row is mentioned: skipping a row never deletes it)."""
     if kind not in _PARSERS:
         raise ValueError(f"kind must be products, orders or policies, got {kind!r}")
+    if sync and kind != "products":
+        raise ValueError("--sync applies to product exports only")
+    mentioned: set[str] = set()
+    unreadable: list[int] = []  # rows whose product we cannot name: a sync must not remove it
     started = time.perf_counter()
     report = ImportReport(kind=kind, source=source)
     parse = _PARSERS[kind]
@@ -54,8 +63,15 @@ def import_rows(
         report.total += 1
         if isinstance(raw, BadRow):
             report.bad_rows.append(raw)
+            if sync and not raw.record_id:
+                unreadable.append(raw.row)
+            mentioned.add(raw.record_id)
             continue
-        rid = str(raw.get("id") or "").strip() if isinstance(raw, Mapping) else ""
+        full_id = raw.get("id") if isinstance(raw, Mapping) else None
+        if isinstance(full_id, (str, int)):
+            mentioned.add(str(full_id).strip())
+        rid = str(raw.get("id") or "").strip()[:80] if isinstance(raw, Mapping) else ""
+        rid = "".join(c if c.isprintable() else "?" for c in rid)  # a label in a report: bounded, printable
         try:
             record = parse(raw)
         except FieldError as err:
@@ -69,12 +85,34 @@ def import_rows(
         good[key] = (row_no, record)
     if kind == "products":
         _check_skus(store, good, report)
+    if not good and not report.bad_rows:
+        # An empty file, or one whose records hold nothing: a mistake to say, never a silent "0 imported".
+        report.bad_rows.append(BadRow(1, "file", f"no {kind} found (the file is empty or not a {kind} feed)"))
+    if unreadable:
+        report.bad_rows.append(
+            BadRow(
+                unreadable[0],
+                "file",
+                "--sync needs every row readable: the product on an unreadable row would be removed",
+            )
+        )
     report.bad_rows.sort(key=lambda b: b.row)
-    if report.bad_rows and not skip_bad:
+    if report.bad_rows and (not skip_bad or not good or unreadable):
         report.seconds = time.perf_counter() - started
         raise CatalogImportError(report)
     records = [rec for _, rec in good.values()]
-    _write(store, kind, records, report, progress)
+    try:
+        with store.transaction():
+            _write(store, kind, records, report, progress)
+            if sync:
+                report.removed = store.remove_products_except(mentioned | {str(r.id) for r in records})
+        if kind == "products" and store.semantic is not None:
+            # Embeddings are a cache: computed after the commit, so a slow model never holds the write lock.
+            store.semantic.refresh(progress=progress)
+    except (sqlite3.Error, OverflowError) as err:  # rolled back: the store is as it was
+        report.bad_rows.append(BadRow(0, "store", f"could not write: {err}"))
+        report.inserted = report.updated = 0
+        raise CatalogImportError(report) from None
     report.committed = True
     report.seconds = time.perf_counter() - started
     return report
@@ -137,6 +175,3 @@ def _write(store: CatalogStore, kind: str, records: list[Any], report: ImportRep
             report.updated += upd
             bar.update(len(chunk))
         bar.close()
-    if kind == "products" and store.semantic is not None:
-        # Embeddings are a cache: computed after the commit, so a slow model never holds the write lock.
-        store.semantic.refresh(progress=progress)

@@ -20,6 +20,17 @@ from typing import Any
 from catalog.importers.errors import FieldError
 from catalog.models import POLICY_TOPICS, Order, OrderItem, Policy, Product, Variant
 
+# Bounds on what one row may hold: a feed is untrusted input, and a 10 MB title or a 30-digit price is a
+# mistake in the export, reported on its row rather than stored or sent to the embedding model.
+MAX_FIELD_CHARS = {"id": 256, "sku": 256, "title": 500, "description": 50_000}
+MAX_OTHER_FIELD_CHARS = 5_000
+MAX_VARIANTS = 1_000
+MAX_TAGS = 200
+MAX_PRICE = Decimal("1000000000")  # a billion in any currency: beyond it the number is a typo
+MAX_COUNT = 1_000_000_000  # stock and rating counts
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SCALARS = (str, int, float, Decimal)
+
 _PRICE_RE = re.compile(r"^\s*([A-Za-z]{3})?\s*[$€£¥]?\s*(-?[\d.,]+)\s*([A-Za-z]{3})?\s*$")
 _TAG_RE = re.compile(r"<[^>]+>")
 _BLOCK_RE = re.compile(r"</?(p|br|li|div|h[1-6]|ul|ol|tr)\b[^>]*>", re.I)
@@ -39,8 +50,10 @@ def html_to_text(value: str) -> str:
 
 def parse_price(value: Any, field_name: str = "price") -> tuple[Decimal, str | None]:
     """Parse 19.99, "19.99", "19.99 USD", "USD 19.99", "$19.99", "1,299.00" -> (Decimal, currency)."""
-    if isinstance(value, bool) or value is None or value == "":
+    if value is None or value == "":
         raise FieldError(field_name, "missing")
+    if isinstance(value, bool) or not isinstance(value, _SCALARS):
+        raise FieldError(field_name, f"must be a number or text, got {_kind(value)}")
     if isinstance(value, (int, float, Decimal)):
         amount, currency = Decimal(str(value)), None
     else:
@@ -59,9 +72,11 @@ def parse_price(value: Any, field_name: str = "price") -> tuple[Decimal, str | N
             raise FieldError(field_name, f"cannot read a price from {str(value)[:40]!r}") from None
         currency = (m.group(1) or m.group(3) or "").upper() or None
     if not amount.is_finite():
-        raise FieldError(field_name, f"not a number: {value!r}")
+        raise FieldError(field_name, f"not a number: {str(value)[:40]!r}")
     if amount < 0:
         raise FieldError(field_name, f"negative price {amount}")
+    if amount > MAX_PRICE:
+        raise FieldError(field_name, f"out of range: {str(value)[:40]!r} (the limit is {MAX_PRICE:,})")
     return amount.quantize(Decimal("0.01")), currency
 
 
@@ -73,34 +88,58 @@ def _optional_price(raw: Mapping[str, Any], key: str) -> Decimal | None:
 
 
 def _int(value: Any, field_name: str, default: int = 0) -> int:
-    if value in (None, ""):
+    if value is None or value == "":
         return default
+    if isinstance(value, bool) or not isinstance(value, _SCALARS):
+        raise FieldError(field_name, f"must be a whole number, got {_kind(value)}")
     try:
         number = float(str(value).replace(",", ""))
     except ValueError:
         raise FieldError(field_name, f"not a whole number: {str(value)[:40]!r}") from None
+    if number != number or abs(number) > MAX_COUNT:  # NaN, infinities and 1e19 ("stock" typed as an id)
+        raise FieldError(field_name, f"out of range: {str(value)[:40]!r} (the limit is {MAX_COUNT:,})")
     if number != int(number):
-        raise FieldError(field_name, f"not a whole number: {value!r}")
+        raise FieldError(field_name, f"not a whole number: {str(value)[:40]!r}")
     return int(number)
+
+
+def _kind(value: Any) -> str:
+    names = {bool: "true/false", list: "a list", tuple: "a list", dict: "an object", bytes: "bytes"}
+    return next((name for t, name in names.items() if isinstance(value, t)), type(value).__name__)
+
+
+def clean_text(value: Any, key: str) -> str:
+    """A scalar field as text: lists, objects and booleans are refused (they used to be stored as Python
+    reprs), NUL is refused, other control characters are dropped, and the length is bounded."""
+    if isinstance(value, bool) or not isinstance(value, _SCALARS):
+        raise FieldError(key, f"must be text, got {_kind(value)}")
+    text = str(value)
+    if "\x00" in text:
+        raise FieldError(key, "contains a NUL character")
+    if "\ufffd" in text:
+        raise FieldError(key, "bad text encoding (replacement character found; save the file as UTF-8)")
+    text = _CONTROL_RE.sub("", text).strip()
+    limit = MAX_FIELD_CHARS.get(key.rsplit(".", 1)[-1], MAX_OTHER_FIELD_CHARS)
+    if len(text) > limit:
+        raise FieldError(key, f"too long: {len(text):,} characters (the limit is {limit:,})")
+    return text
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str:
     value = raw.get(key)
     if value is None:
         return ""
-    if isinstance(value, bytes):
-        raise FieldError(key, "bytes are not text")
-    text = str(value)
-    if "\ufffd" in text:
-        raise FieldError(key, "bad text encoding (replacement character found; save the file as UTF-8)")
-    return text.strip()
+    return clean_text(value, key)
 
 
 def _tags(value: Any) -> tuple[str, ...]:
-    if value in (None, ""):
+    if value is None or value == "":
         return ()
-    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
-    return tuple(dict.fromkeys(str(t).strip() for t in items if str(t).strip()))
+    items = value if isinstance(value, (list, tuple)) else clean_text(value, "tags").split(",")
+    if len(items) > MAX_TAGS:
+        raise FieldError("tags", f"too many: {len(items):,} (the limit is {MAX_TAGS})")
+    tags = (clean_text(t, "tags") for t in items)
+    return tuple(dict.fromkeys(t for t in tags if t))
 
 
 def _currency(value: str | None, fallback: str = "USD") -> str:
@@ -122,6 +161,8 @@ def product_from_dict(raw: Mapping[str, Any]) -> Product:
     raw_variants = raw.get("variants") or []
     if not isinstance(raw_variants, list):
         raise FieldError("variants", "must be a list")
+    if len(raw_variants) > MAX_VARIANTS:
+        raise FieldError("variants", f"too many: {len(raw_variants):,} (the limit is {MAX_VARIANTS:,})")
     base_price = None
     if raw.get("price") not in (None, ""):
         base_price, cur = parse_price(raw.get("price"))
@@ -145,10 +186,12 @@ def product_from_dict(raw: Mapping[str, Any]) -> Product:
     if len(set(skus)) != len(skus):
         raise FieldError("variants.sku", f"duplicate SKU in product {pid}")
     rating = raw.get("rating")
+    if isinstance(rating, bool):
+        raise FieldError("rating", "must be a number, got true/false")
     try:
-        rating_value = None if rating in (None, "") else float(rating)
+        rating_value = None if rating is None or rating == "" else float(rating)
     except (TypeError, ValueError):
-        raise FieldError("rating", f"not a number: {rating!r}") from None
+        raise FieldError("rating", f"not a number: {str(rating)[:40]!r}") from None
     if rating_value is not None and not 0 <= rating_value <= 5:
         raise FieldError("rating", f"must be between 0 and 5, got {rating_value}")
     return Product(
@@ -181,7 +224,9 @@ def _variant(rv: Mapping[str, Any], i: int, pid: str, base_price: Decimal | None
     if not isinstance(options_raw, Mapping):
         raise FieldError(f"variants[{i}].options", "must be an object of name: value")
     options = {
-        str(k).strip().lower(): str(v).strip() for k, v in options_raw.items() if v not in (None, "") and str(k).strip()
+        clean_text(k, f"variants[{i}].options").lower(): clean_text(v, f"variants[{i}].options.{k}")
+        for k, v in options_raw.items()
+        if v is not None and v != "" and str(k).strip()
     }
     if rv.get("price") in (None, ""):
         if base_price is None:
@@ -225,7 +270,10 @@ def order_from_dict(raw: Mapping[str, Any]) -> Order:
     if not status:
         raise FieldError("status", "missing")
     items: list[OrderItem] = []
-    for i, it in enumerate(raw.get("items") or []):
+    raw_items = raw.get("items") or []
+    if not isinstance(raw_items, list):
+        raise FieldError("items", f"must be a list, got {_kind(raw_items)}")
+    for i, it in enumerate(raw_items):
         if not isinstance(it, Mapping) or not _text(it, "title"):
             raise FieldError(f"items[{i}].title", "missing")
         qty = _int(it.get("quantity"), f"items[{i}].quantity", default=1)

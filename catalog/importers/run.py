@@ -63,11 +63,13 @@ def import_file(
     mapping: Mapping[str, str] | None = None,
     skip_bad: bool = False,
     progress: bool | None = None,
+    sync: bool = False,
 ) -> ImportReport:
-    """Import one file. Raises CatalogImportError (store unchanged) on bad rows unless skip_bad."""
+    """Import one file. Raises CatalogImportError (store unchanged) on bad rows unless skip_bad.
+    `sync`: the file is a full export; stored products it does not mention are removed."""
     rows, total = read_file(path, fmt, kind, mapping)
     if progress is None:
         progress = total >= 1000 and sys.stderr.isatty()
     return import_rows(
-        store, rows, kind=kind, source=Path(path).name, skip_bad=skip_bad, progress=progress, total=total
+        store, rows, kind=kind, source=Path(path).name, skip_bad=skip_bad, progress=progress, total=total, sync=sync
     )
