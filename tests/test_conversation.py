@@ -109,7 +109,8 @@ def test_a_turn_that_fails_is_reported_and_the_conversation_goes_on(engines, say
     real_respond = engines.dialogue.respond
 
     async def broken_for_yoga(text, language, context=None):
-        if "yoga" in text.lower():
+        # Whisper's spelling of the product varies with the CPU and its load ("Yoge Mat", "yogamat").
+        if any(word in text.lower() for word in ("yog", "mat", "flow")):
             raise RuntimeError("catalog unavailable")
         return await real_respond(text, language, context)
 
