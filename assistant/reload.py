@@ -56,11 +56,12 @@ async def watch_catalog_export(store: CatalogStore, path: str | Path, interval_s
     refused whole (the import is all-or-nothing) and the catalog keeps serving the last good one."""
     path = Path(path)
     seen: tuple[int, int] | None = None
+    warned = False
     while True:
         stamp = _stamp(path)
-        if stamp is None and seen is None:
+        if stamp is None and not warned:
             log.warning("catalog export %s not found; will look again every %.0f s", path, interval_s)
-            seen = (-1, -1)
+            warned = True
         elif stamp is not None and stamp != seen:
             await asyncio.sleep(min(1.0, interval_s))  # let a writer finish
             if _stamp(path) == stamp:

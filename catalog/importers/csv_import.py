@@ -33,44 +33,29 @@ def decode(raw: bytes) -> str:
 def read_table(path: str | Path, delimiter: str = ",") -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     """(line where each record starts, {column: value}) and the header; headers are stripped.
 
-    Raises ValueError naming the line for what the csv module cannot read (a cell over
+    Raises ValueError naming the file and line for what the csv module cannot read (a cell over
     MAX_CELL_CHARS, a NUL byte)."""
     text = decode(Path(path).read_bytes())
-    try:
-        return _read_table(text, delimiter)
-    except _TableError as err:
-        raise ValueError(f"{Path(path).name}: {err}") from None
-
-
-class _TableError(Exception):
-    pass
-
-
-def _read_table(text: str, delimiter: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     if delimiter == "\t":
         reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
     else:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] = []
     records: list[tuple[int, dict[str, str]]] = []
-    try:
-        _collect(reader, header, records)
-    except csv.Error as err:
-        raise _TableError(f"line {reader.line_num + 1}: cannot read the table: {err}") from None
-    return records, header
-
-
-def _collect(reader: Any, header: list[str], records: list[tuple[int, dict[str, str]]]) -> None:
     start = 1
-    for values in reader:
-        if not header:
-            header.extend(h.strip() for h in values)
+    try:
+        for values in reader:
+            if not header:
+                header = [h.strip() for h in values]
+                start = reader.line_num + 1
+                continue
+            if any(v.strip() for v in values):
+                row = {h: (values[i] if i < len(values) else "") for i, h in enumerate(header) if h}
+                records.append((start, row))
             start = reader.line_num + 1
-            continue
-        if any(v.strip() for v in values):
-            row = {h: (values[i] if i < len(values) else "") for i, h in enumerate(header) if h}
-            records.append((start, row))
-        start = reader.line_num + 1
+    except csv.Error as err:
+        raise ValueError(f"{Path(path).name}: line {reader.line_num + 1}: cannot read the table: {err}") from None
+    return records, header
 
 
 def _parse_json_cell(value: str) -> Any:

@@ -63,14 +63,15 @@ def import_rows(
         report.total += 1
         if isinstance(raw, BadRow):
             report.bad_rows.append(raw)
-            if sync and not raw.record_id:
+            if raw.record_id:
+                mentioned.add(raw.record_id)
+            elif sync:
                 unreadable.append(raw.row)
-            mentioned.add(raw.record_id)
             continue
-        full_id = raw.get("id") if isinstance(raw, Mapping) else None
-        if isinstance(full_id, (str, int)):
-            mentioned.add(str(full_id).strip())
-        rid = str(raw.get("id") or "").strip()[:80] if isinstance(raw, Mapping) else ""
+        raw_id = raw.get("id") if isinstance(raw, Mapping) else None
+        if isinstance(raw_id, (str, int)):
+            mentioned.add(str(raw_id).strip())
+        rid = str(raw_id or "").strip()[:80]
         rid = "".join(c if c.isprintable() else "?" for c in rid)  # a label in a report: bounded, printable
         try:
             record = parse(raw)
@@ -160,18 +161,18 @@ def _check_skus(store: CatalogStore, good: dict[str, tuple[int, Any]], report: I
 
 
 def _write(store: CatalogStore, kind: str, records: list[Any], report: ImportReport, progress: bool) -> None:
+    """Upsert in batches; the caller holds the one transaction the whole import commits in."""
     batch = 500
-    with store.transaction():
-        bar = tqdm(total=len(records), desc=f"writing {kind}", unit=" rows", disable=not progress, leave=False)
-        for start in range(0, len(records), batch):
-            chunk = records[start : start + batch]
-            if kind == "products":
-                ins, upd = store.upsert_products(chunk)
-            elif kind == "orders":
-                ins, upd = store.upsert_orders(chunk)
-            else:
-                ins, upd = store.upsert_policies(chunk)
-            report.inserted += ins
-            report.updated += upd
-            bar.update(len(chunk))
-        bar.close()
+    bar = tqdm(total=len(records), desc=f"writing {kind}", unit=" rows", disable=not progress, leave=False)
+    for start in range(0, len(records), batch):
+        chunk = records[start : start + batch]
+        if kind == "products":
+            ins, upd = store.upsert_products(chunk)
+        elif kind == "orders":
+            ins, upd = store.upsert_orders(chunk)
+        else:
+            ins, upd = store.upsert_policies(chunk)
+        report.inserted += ins
+        report.updated += upd
+        bar.update(len(chunk))
+    bar.close()
