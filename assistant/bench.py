@@ -29,6 +29,15 @@ QUESTIONS = [
     "Hello!",
     "Do you have hiking boots?",
 ]
+# Open questions no template answers: in hybrid and tools mode the language model does.
+MODEL_QUESTIONS = [
+    "Are the VoltEdge wireless earbuds good for running in the rain?",
+    "What is the difference between the AirWave and the VoltEdge earbuds?",
+    "I need a gift for my dad who likes camping, around sixty dollars.",
+    "Which yoga mat would you recommend for a beginner?",
+    "Would the FlowFit sleeping bag be warm enough for winter camping?",
+    "I need something to keep my coffee hot on a hike.",
+]
 LONG_REPLY_QUESTION = "Is the FlowFit yoga mat in stock?"
 INTERRUPTION = "How much are the TrailRunner running shoes?"
 
@@ -43,15 +52,23 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def summarise(turns: list[TurnRecord], barge_turns: list[TurnRecord]) -> dict:
-    report: dict = {"turns": len(turns), "latency_ms": {}}
+def latency_table(turns: list[TurnRecord]) -> dict:
+    table = {}
     for name in LATENCY_FIELDS:
         values = [v for t in turns if (v := t.latency_ms()[name]) is not None]
         if values:
-            report["latency_ms"][name] = {
-                "p50": round(percentile(values, 50), 1),
-                "p95": round(percentile(values, 95), 1),
-            }
+            table[name] = {"p50": round(percentile(values, 50), 1), "p95": round(percentile(values, 95), 1)}
+    return table
+
+
+def summarise(turns: list[TurnRecord], barge_turns: list[TurnRecord], model_turns: list[TurnRecord] = ()) -> dict:
+    """Router turns and the language model's turns apart: the model's are slower by nature."""
+    routed = [t for t in turns if not t.generated]
+    generated = [t for t in [*turns, *model_turns] if t.generated]
+    report: dict = {"turns": len(routed), "latency_ms": latency_table(routed)}
+    if generated or model_turns:
+        report["model_turns"] = len(generated)
+        report["model_latency_ms"] = latency_table(generated)
     asr = [t.asr_decode_s / t.asr_audio_s for t in turns if t.asr_audio_s]
     tts = [t.tts_synth_s / t.tts_audio_s for t in turns if t.tts_audio_s]
     report["asr_rtf_p50"] = round(statistics.median(asr), 3) if asr else None
@@ -76,6 +93,15 @@ def format_report(report: dict) -> str:
     ]
     for name, figures in report["latency_ms"].items():
         lines.append(f"{name:<16}{figures['p50']:>10.1f}{figures['p95']:>10.1f}")
+    if "model_turns" in report:
+        lines.append(
+            f"{report['model_turns']} turns answered by the language model (voice_to_voice counts a filler; "
+            "voice_to_answer is the answer's own first audio)"
+        )
+        for name, figures in report["model_latency_ms"].items():
+            lines.append(f"{name:<16}{figures['p50']:>10.1f}{figures['p95']:>10.1f}")
+        if report.get("model"):
+            lines.append(f"model: {report['model']}")
     lines.append(f"ASR real-time factor (p50): {report['asr_rtf_p50']}")
     lines.append(f"TTS real-time factor (p50): {report['tts_rtf_p50']}")
     barge = report["barge_in_ms"]
@@ -100,10 +126,28 @@ async def run_bench(engines: Engines, rounds: int = 1) -> dict:
         turns: list[TurnRecord] = []
         for _ in range(rounds):
             turns += await simulate(engines, files)
+        model_turns: list[TurnRecord] = []
+        if engines.dialogue.model is not None:
+            open_files = [speak(q, 200 + i) for i, q in enumerate(MODEL_QUESTIONS)]
+            for _ in range(rounds):
+                for file in open_files:  # one conversation each: no earlier turn to lean on
+                    model_turns += await simulate(engines, [file])
         long_q, interrupt = speak(LONG_REPLY_QUESTION, 100), speak(INTERRUPTION, 101)
         barge_turns = await simulate(
             engines, [long_q, interrupt, long_q, interrupt, long_q, interrupt], barge_in_after=1.0
         )
-    report = summarise(turns, barge_turns)
+    report = summarise(turns, barge_turns, model_turns)
+    if engines.dialogue.model is not None:
+        stats = engines.dialogue.model.responder.stats
+        report["model"] = {
+            "engine": engines.llm.name if engines.llm is not None else None,
+            "first_token_s_p50": round(statistics.median(stats.first_token_s), 3) if stats.first_token_s else None,
+            "decode_tokens_per_s_p50": (
+                round(statistics.median(stats.decode_tokens_per_s), 1) if stats.decode_tokens_per_s else None
+            ),
+            "fillers": stats.fillers,
+            "replaced_clauses": stats.replaced_clauses,
+            "unavailable": stats.unavailable,
+        }
     report["text"] = format_report(report)
     return report

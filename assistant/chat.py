@@ -3,11 +3,13 @@ with --json, one JSON object per line in ({"text", "language"}) and out."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
 from typing import IO, Any
 
+from dialogue.history import ConversationHistory
 from dialogue.manager import DialogueManager
 from dialogue.replies import Reply
 from dialogue.state import ConversationState
@@ -25,6 +27,7 @@ def reply_json(reply: Reply, latency_ms: float) -> dict[str, Any]:
         ],
         "handoff": reply.handoff,
         "handoff_reason": reply.handoff_reason or None,
+        "generated": reply.generated,
         "latency_ms": round(latency_ms, 1),
     }
 
@@ -33,6 +36,7 @@ def run_chat(
     dialogue: DialogueManager, language: str, as_json: bool, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout
 ) -> int:
     state = ConversationState()
+    history = ConversationHistory()
     interactive = not as_json and stdin.isatty()
     if interactive:
         print(f"Talk to the assistant ({language}); an empty line or Ctrl-D ends.", file=stdout)
@@ -60,7 +64,9 @@ def run_chat(
             text = message["text"]
             turn_language = str(message.get("language") or language)
         started = time.perf_counter()
-        reply = dialogue.respond_now(text, turn_language, state)
+        reply = asyncio.run(_answer(dialogue, text, turn_language, state, history))
+        history.add_user(text, turn_language)
+        history.add_assistant(reply.text, reply.language)
         latency = (time.perf_counter() - started) * 1000
         state = reply.state or state
         if as_json:
@@ -72,6 +78,14 @@ def run_chat(
                 print(f"-- handed to a person: {reply.handoff_reason}", file=stdout)
         if reply.handoff:
             return 0
+
+
+async def _answer(
+    dialogue: DialogueManager, text: str, language: str, state: ConversationState, history: ConversationHistory
+) -> Reply:
+    """The router's reply, or the language model's, generated to the end."""
+    reply = await dialogue.respond(text, language, state, history=history.messages)
+    return await reply.complete() if reply.generated else reply
 
 
 def _error(stdout: IO[str], as_json: bool, message: str) -> None:

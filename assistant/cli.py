@@ -83,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--config", metavar="FILE", help="assistant.yaml")
     bench.add_argument("--rounds", type=int, default=1, help="how many times to ask the question set")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument(
+        "--llm", choices=["off", "hybrid", "tools"], help="the language model's part (default: the config's)"
+    )
     bench.set_defaults(run=_bench)
 
     load = commands.add_parser("loadtest", help="voice-to-voice latency over the browser and phone protocols")
@@ -110,6 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--db", metavar="CATALOG.db", help="catalog file (default: the config's catalog)")
     chat.add_argument("--lang", default=None, help="the shopper's language (default: the config's default)")
     chat.add_argument("--json", action="store_true", help='read {"text", "language"} lines, write JSON lines')
+    chat.add_argument(
+        "--llm", choices=["off", "hybrid", "tools"], help="the language model's part (default: the config's)"
+    )
     chat.set_defaults(run=_chat)
 
     evaluate = commands.add_parser("eval", help="evaluation sets")
@@ -120,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     eval_dialogue.add_argument("--config", metavar="FILE", help="assistant.yaml (its dialogue settings)")
     eval_dialogue.add_argument("--json", action="store_true", help="print the report as JSON")
     eval_dialogue.add_argument("--failures", action="store_true", help="list every failed turn")
+    eval_dialogue.add_argument(
+        "--llm", choices=["off", "hybrid", "tools"], help="the language model's part (default: the config's)"
+    )
     eval_dialogue.set_defaults(run=_eval_dialogue)
 
     config = commands.add_parser("config", help="configuration tools")
@@ -134,10 +143,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_engines(config_path: str | None):
+def _load_engines(config_path: str | None, llm_mode: str | None = None):
     from assistant.engines import Engines
 
     config = load_config(config_path)
+    if llm_mode:
+        config.dialogue.llm.mode = llm_mode
     print("loading models…", file=sys.stderr)
     return Engines.load(config)
 
@@ -192,7 +203,7 @@ def _talk(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from assistant.bench import run_bench
 
-    engines = _load_engines(args.config)
+    engines = _load_engines(args.config, args.llm)
     report = asyncio.run(run_bench(engines, rounds=args.rounds))
     print(json.dumps(report, indent=2) if args.json else report["text"])
     return 0
@@ -212,29 +223,34 @@ def _loadtest(args: argparse.Namespace) -> int:
 
 def _chat(args: argparse.Namespace) -> int:
     from assistant.chat import run_chat
-    from assistant.engines import open_store
+    from assistant.engines import load_llm, open_store
     from dialogue.manager import DialogueManager
 
     config = load_config(args.config)
     if args.db:
         config.catalog.path = args.db
+    if args.llm:
+        config.dialogue.llm.mode = args.llm
     embedder = load_embedder() if config.catalog.embeddings else None
-    dialogue = DialogueManager(open_store(config, embedder), config.dialogue, embedder)
-    dialogue.router.wait_until_ready()
+    dialogue = DialogueManager(open_store(config, embedder), config.dialogue, embedder, load_llm(config.dialogue.llm))
+    dialogue.warm_up()
     return run_chat(dialogue, args.lang or config.dialogue.language.default, args.json)
 
 
 def _eval_dialogue(args: argparse.Namespace) -> int:
+    from assistant.engines import load_llm
     from dialogue.evaluation import evaluate, format_report
 
     config = load_config(args.config)
-    embedder = load_embedder() if config.catalog.embeddings else None
-    reports = {}
+    if args.llm:
+        config.dialogue.llm.mode = args.llm
     for path in args.cases:
         if not Path(path).is_file():
             print(f"error: {path}: no such cases file", file=sys.stderr)
             return 1
-        reports[path] = evaluate(path, args.db, embedder, config.dialogue)
+    embedder = load_embedder() if config.catalog.embeddings else None
+    llm = load_llm(config.dialogue.llm)
+    reports = {path: evaluate(path, args.db, embedder, config.dialogue, llm) for path in args.cases}
     if args.json:
         print(json.dumps(reports, ensure_ascii=False, indent=2))
     else:

@@ -10,9 +10,12 @@ from asr.streaming import StreamingTranscriber
 from asr.whisper_engine import WhisperEngine
 from assistant.config import AssistantConfig
 from catalog.store import CatalogStore
+from dialogue.llm.settings import LLMSettings
+from dialogue.llm.turns import FILLERS
 from dialogue.manager import DialogueManager
 from models import cache_dir
 from models.embedder import load_embedder
+from models.llm import LLMEngine, LLMError, load_engine
 from tts.synthesizer import StreamingSynthesizer
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,7 @@ class Engines:
     synthesizer: StreamingSynthesizer
     store: CatalogStore
     dialogue: DialogueManager
+    llm: LLMEngine | None = None  # one model per process, shared by every session
 
     @classmethod
     def load(cls, config: AssistantConfig | None = None, warm_up: bool = True) -> Engines:
@@ -34,7 +38,9 @@ class Engines:
         synthesizer = StreamingSynthesizer(config.tts)
         embedder = load_embedder() if config.catalog.embeddings else None
         store = open_store(config, embedder)
-        engines = cls(config, whisper, synthesizer, store, DialogueManager(store, config.dialogue, embedder))
+        llm = load_llm(config.dialogue.llm)
+        dialogue = DialogueManager(store, config.dialogue, embedder, llm)
+        engines = cls(config, whisper, synthesizer, store, dialogue, llm)
         if warm_up:
             engines.warm_up()
         log.info("models loaded in %.1f s", time.perf_counter() - started)
@@ -46,8 +52,12 @@ class Engines:
         for section in ("asr", "tts", "catalog"):
             if getattr(config, section) != getattr(self.config, section):
                 log.warning("config section %r changed: it takes effect when the server restarts", section)
+        if config.dialogue.llm.engine != self.config.dialogue.llm.engine or (
+            self.llm is None and config.dialogue.llm.mode != "off"
+        ):
+            log.warning("dialogue.llm.engine changed: the model loads when the server restarts")
         embedder = self.dialogue.router.embedder
-        dialogue = DialogueManager(self.store, config.dialogue, embedder)
+        dialogue = DialogueManager(self.store, config.dialogue, embedder, self.llm)
         dialogue.warm_up()  # before it serves a turn
         self.dialogue, self.config = dialogue, config
 
@@ -61,6 +71,21 @@ class Engines:
         self.synthesizer.voices.for_language(default_language).synthesize("Hello.")
         self.store.search("warm up", limit=1)
         self.dialogue.warm_up()
+        if self.dialogue.model is not None:  # fillers are said while the model thinks: no time to synthesise them
+            locale = self.dialogue.default
+            fillers = [locale.replies[name] for name in FILLERS if locale.replies.get(name)]
+            self.synthesizer.remember(fillers, default_language)
+
+
+def load_llm(settings: LLMSettings) -> LLMEngine | None:
+    """The language model, unless the config turns it off; one that cannot load leaves the router to answer."""
+    if settings.mode == "off":
+        return None
+    try:
+        return load_engine(settings.engine)
+    except LLMError as exc:
+        log.error("the language model is not available, so the router answers every turn: %s", exc)
+        return None
 
 
 def open_store(config: AssistantConfig, embedder: object | None = None) -> CatalogStore:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 
-from dialogue.history import ConversationHistory
+from dialogue.history import ConversationHistory, Message
+from dialogue.llm.summary import model_summary
+from models.llm import LLMEngine
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class HandoffRecord:
     products: tuple[str, ...]  # product ids discussed, most recent last
     caller: dict[str, str] = field(default_factory=dict)  # e.g. the call's sid and custom parameters
     cart: tuple[dict[str, object], ...] = ()  # sku, product id and quantity of each cart line
+    summary: str = ""  # what the agent reads first: the template's at once, the model's when it is ready
+    summary_by: str = "template"  # "template" | "model"
     created_at: float = field(default_factory=time.time)
 
     @classmethod
@@ -48,3 +53,13 @@ class HandoffDesk:
     def add(self, record: HandoffRecord) -> None:
         self.records.append(record)
         del self.records[: -self.keep]
+
+    async def summarise(self, record: HandoffRecord, messages: Sequence[Message], llm: LLMEngine) -> None:
+        """Replace the record's template summary with the model's, once written (if it is grounded)."""
+        summary = await model_summary(llm, messages, record.reason)
+        if not summary:
+            return
+        for i, filed in enumerate(self.records):
+            if filed is record:  # not if the desk has dropped it meanwhile
+                self.records[i] = replace(record, summary=summary, summary_by="model")
+                return

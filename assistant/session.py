@@ -11,7 +11,7 @@ import asyncio
 import copy
 import logging
 import time
-from collections.abc import AsyncIterable, Callable, Coroutine
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -26,7 +26,7 @@ from assistant.engines import Engines
 from assistant.heard import heard_text
 from assistant.transports.base import AudioOutput
 from assistant.turn import TurnRecord
-from dialogue.history import ConversationHistory
+from dialogue.history import ConversationHistory, Message
 from dialogue.language import LanguageTracker, base_language
 from dialogue.replies import Reply
 from dialogue.state import ConversationState
@@ -54,6 +54,8 @@ class _Reply:
     task: asyncio.Task | None = None
     chunks: list[SpeechChunk] = field(default_factory=list)
     accepted: bool = False  # entered the history: the shopper is hearing it
+    message: Message | None = None  # its line in the history (a generated reply's grows as it streams)
+    filler_chars: int = 0  # the reply text before this offset is a filler ("One moment."), not the answer
 
 
 @dataclass
@@ -259,7 +261,14 @@ class Session:
                 self.on_event({"type": "no_speech"})
                 return
             # The dialogue works on a copy of the state: adopted (cart included) only if this reply is committed.
-            answer = await self.engines.dialogue.respond(heard.text, language, self.dialogue_state)
+            answer = await self.engines.dialogue.respond(
+                heard.text,
+                language,
+                self.dialogue_state,
+                history=self.history.messages,
+                committed=reply.committed,
+                speech_ended_at=turn.speech_end_at,
+            )
             await self._say(reply, answer, heard, tracker)
         except asyncio.CancelledError:
             raise
@@ -275,23 +284,62 @@ class Session:
     ) -> None:
         """Synthesise the answer; once the turn is committed, it enters the history and plays."""
         turn = reply.turn
-        turn.first_text_at = self.clock()
-        speech = self.engines.synthesizer.speak(answer.pieces(), answer.language)
-        first = await anext(speech, None)
-        if first is not None:
-            turn.first_audio_at = self.clock()
-        await reply.committed.wait()
-        self._accept(reply, answer, heard, tracker)
-        if answer.handoff:
-            self._hand_off(answer.handoff_reason if heard is not None else reply.turn.intent, answer.language)
-        if first is not None:
-            await self._play(reply, first)
-        async for chunk in speech:
-            await self._play(reply, chunk)
+        if not answer.generated:
+            turn.first_text_at = self.clock()
+        speech = self.engines.synthesizer.speak(self._spoken(reply, answer), answer.language)
+        try:
+            first = await anext(speech, None)
+            if first is not None:
+                turn.first_audio_at = self.clock()
+            await reply.committed.wait()
+            self._accept(reply, answer, heard, tracker)
+            if answer.handoff:
+                self._hand_off(answer.handoff_reason if heard is not None else reply.turn.intent, answer.language)
+            if first is not None:
+                await self._play(reply, first)
+            async for chunk in speech:
+                await self._play(reply, chunk)
+        finally:
+            await speech.aclose()  # a barge-in or a dropped speculation stops the model behind the speech too
+            if answer.generated and reply.accepted:
+                self._generated_reply_said(reply, answer)
         while (idle := self.output.idle_in()) > 0:
             await asyncio.sleep(min(idle, 0.05))
         turn.heard_reply = turn.reply
         self.on_event({"type": "reply_done", "latency_ms": turn.latency_ms()})
+
+    async def _spoken(self, reply: _Reply, answer: Reply) -> AsyncIterator[str]:
+        """The answer's text as it streams; a generated answer's record and history line grow with it."""
+        turn = reply.turn
+        if not answer.generated:
+            async for text in answer.pieces():
+                yield text
+            return
+        turn.reply = ""
+        async for text in answer.pieces():
+            filler = bool(answer.pieces_said) and answer.pieces_said[-1].filler
+            if not filler and turn.first_text_at is None:
+                turn.first_text_at = self.clock()
+            turn.reply += text
+            if filler:
+                reply.filler_chars = len(turn.reply)
+            if reply.message is not None:
+                reply.message.text = turn.reply.strip()
+            yield text
+
+    def _generated_reply_said(self, reply: _Reply, answer: Reply) -> None:
+        """The model's answer is complete (or was cut off): its text and products are known now."""
+        turn = reply.turn
+        turn.reply = turn.reply.rstrip()
+        turn.products = tuple(p.id for p in answer.products)
+        self.on_event(
+            {
+                "type": "reply",
+                "text": answer.text,
+                "language": answer.language,
+                "products": [p.to_dict(with_variants=False) for p in answer.products],
+            }
+        )
 
     def _reply_over(self, reply: _Reply) -> None:
         if reply.accepted:
@@ -325,19 +373,23 @@ class Session:
             turn.language_probability = heard.language_probability
             self.history.add_user(heard.text, heard.language)
             self.on_event({"type": "transcript", "text": heard.text, "language": heard.language})
-        turn.reply, turn.intent = answer.text, answer.intent
-        turn.products = tuple(p.id for p in answer.products)
+        turn.intent, turn.generated = answer.intent, answer.generated
         reply.accepted = True
-        self.history.add_assistant(answer.text, answer.language)
         self.turns.append(turn)
-        self.on_event(
-            {
-                "type": "reply",
-                "text": answer.text,
-                "language": answer.language,
-                "products": [p.to_dict(with_variants=False) for p in answer.products],
-            }
-        )
+        if answer.generated:  # still streaming: its text and products are reported when it is over
+            reply.message = self.history.add_assistant(turn.reply.strip(), answer.language)
+        else:
+            turn.reply = answer.text
+            turn.products = tuple(p.id for p in answer.products)
+            reply.message = self.history.add_assistant(answer.text, answer.language)
+            self.on_event(
+                {
+                    "type": "reply",
+                    "text": answer.text,
+                    "language": answer.language,
+                    "products": [p.to_dict(with_variants=False) for p in answer.products],
+                }
+            )
         self.output.start_reply()
 
     async def _play(self, reply: _Reply, chunk: SpeechChunk) -> None:
@@ -347,6 +399,8 @@ class Session:
             turn.first_sent_at = self.clock()
             if self.state is State.THINKING:
                 self._set_state(State.SPEAKING)
+        if turn.answer_sent_at is None and chunk.end > reply.filler_chars:
+            turn.answer_sent_at = self.clock()  # the answer itself, after any filler
         reply.chunks.append(chunk)
         turn.tts_audio_s += chunk.duration_s
         turn.tts_synth_s += chunk.synth_s

@@ -3,6 +3,7 @@ scored per language and per category, with grounding violations and reply latenc
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 import unicodedata
@@ -15,6 +16,7 @@ import yaml
 
 from catalog.store import CatalogStore
 from dialogue.grounding import ungrounded_numbers
+from dialogue.history import ConversationHistory
 from dialogue.manager import DialogueManager
 from dialogue.replies import Reply
 
@@ -28,6 +30,7 @@ class CaseResult:
     failures: list[str] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
     grounding_violations: int = 0
+    generated_turns: int = 0  # answered by the language model
 
 
 def load_cases(path: str | Path) -> tuple[str, list[dict[str, Any]]]:
@@ -95,14 +98,21 @@ def check_turn(reply: Reply, expect: dict[str, Any]) -> list[str]:
     return wrong
 
 
-def run_case(dialogue: DialogueManager, case: dict[str, Any]) -> CaseResult:
+async def run_case(dialogue: DialogueManager, case: dict[str, Any]) -> CaseResult:
     language = str(case.get("language", "en"))
     result = CaseResult(str(case.get("id")), language, str(case.get("category", "other")), True)
     state = dialogue.new_state()
+    history = ConversationHistory()
     for index, turn in enumerate(case.get("turns") or [], start=1):
         started = time.perf_counter()
-        reply = dialogue.respond_now(str(turn["say"]), str(turn.get("language", language)), state)
+        said, turn_language = str(turn["say"]), str(turn.get("language", language))
+        reply = await dialogue.respond(said, turn_language, state, history=list(history.messages))
+        if reply.generated:
+            result.generated_turns += 1
+            await reply.complete()
         result.latencies_ms.append((time.perf_counter() - started) * 1000)
+        history.add_user(said, turn_language)
+        history.add_assistant(reply.text, reply.language)
         state = reply.state or state
         if ungrounded_numbers(reply.text, reply.facts):
             result.grounding_violations += 1
@@ -141,6 +151,8 @@ def summarise(results: list[CaseResult], violations: int) -> dict[str, Any]:
 
 def format_report(report: dict[str, Any], verbose: bool = False) -> str:
     lines = [
+        f"mode {report.get('mode', 'off')}: {report.get('generated_turns', 0)} turns answered by the language model"
+        + (f" {report['model']}" if report.get("model") else ""),
         f"{report['cases']} cases, task success {report['success']:.1%}, grounding violations "
         f"{report['grounding_violations']} (replies replaced by the safe one: {report['replaced_by_safe_reply']}), "
         f"reply latency p50 {report['latency_ms']['p50']} ms, "
@@ -159,11 +171,37 @@ def format_report(report: dict[str, Any], verbose: bool = False) -> str:
 
 
 def evaluate(
-    cases_path: str | Path, db: str | None = None, embedder: object | None = None, settings: Any = None
+    cases_path: str | Path,
+    db: str | None = None,
+    embedder: object | None = None,
+    settings: Any = None,
+    llm: object | None = None,
 ) -> dict[str, Any]:
+    """Task success over the cases; with `llm` (an engine) and `settings.llm.mode` hybrid or tools, the model
+    answers the turns that mode gives it, exactly as in a conversation."""
     catalog, cases = load_cases(cases_path)
     store = open_catalog(catalog, db, embedder)
-    dialogue = DialogueManager(store, settings, embedder)
+    dialogue = DialogueManager(store, settings, embedder, llm)  # type: ignore[arg-type]
     dialogue.router.wait_until_ready()
-    results = [run_case(dialogue, case) for case in cases]
-    return summarise(results, dialogue.grounding_violations)
+    if dialogue.model is not None:
+        dialogue.model.responder.warm_up()
+
+    async def run_all() -> list[CaseResult]:
+        return [await run_case(dialogue, case) for case in cases]
+
+    results = asyncio.run(run_all())
+    report = summarise(results, dialogue.grounding_violations)
+    report["mode"] = dialogue.settings.llm.mode if dialogue.model is not None else "off"
+    report["generated_turns"] = sum(r.generated_turns for r in results)
+    if dialogue.model is not None:
+        stats = dialogue.model.responder.stats
+        report["model"] = {
+            "replaced_clauses": stats.replaced_clauses,
+            "unavailable": stats.unavailable,
+            "fillers": stats.fillers,
+            "first_token_s_p50": round(statistics.median(stats.first_token_s), 3) if stats.first_token_s else None,
+            "decode_tokens_per_s_p50": (
+                round(statistics.median(stats.decode_tokens_per_s), 1) if stats.decode_tokens_per_s else None
+            ),
+        }
+    return report

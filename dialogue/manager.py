@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 
 from catalog.store import CatalogStore
 from dialogue import handoff_rules
 from dialogue.finder import ProductFinder
 from dialogue.glossary import Glossary, builtin_glossaries
 from dialogue.grounding import coverage, ungrounded_numbers
+from dialogue.history import Message
 from dialogue.intents import Intent, IntentRouter, build_intents
+from dialogue.llm.responder import LLMResponder
+from dialogue.llm.turns import ModelTurns
 from dialogue.locale import Locale, base_language, build_locale, builtin_locales, merge
 from dialogue.replies import Phrases, Reply
 from dialogue.settings import DialogueSettings, builtin_intents
@@ -22,16 +26,24 @@ from dialogue.state import ConversationState, OpenQuestion
 from dialogue.text import UNSPACED, normalize, prepare, words
 from dialogue.turn import Turn
 from dialogue.vocabulary import CatalogVocabulary
+from models.llm import LLMEngine
 
 log = logging.getLogger(__name__)
 _FALLBACK = Intent("fallback", "reply")
 _ANSWERS = {"product": {"search", "details"}, "order_id": {"search", "order_status"}, "option": {"search", "stock"}}
 _SMALL_TALK = {"stop", "greeting", "thanks", "goodbye"}
+_KEPT_BY_ROUTER = {"cart_add", "cart_remove", "cart_view", "order_status", "stop", "reply"}  # exact, fast, side effects
 _GOES_ON = {"cart_add", "cart_remove", "policy", "price", "stock", "details", "compare"}
 
 
 class DialogueManager:
-    def __init__(self, store: CatalogStore, settings: DialogueSettings | None = None, embedder: object | None = None):
+    def __init__(
+        self,
+        store: CatalogStore,
+        settings: DialogueSettings | None = None,
+        embedder: object | None = None,
+        llm: LLMEngine | None = None,
+    ):
         self.store = store
         self.settings = settings or DialogueSettings()
         self.locales = _locales(self.settings)
@@ -50,6 +62,11 @@ class DialogueManager:
         self.glossary = Glossary(builtin_glossaries(), self.catalog_language, UNSPACED)
         self._readers: dict[str, SlotReader] = {}
         self.grounding_violations = 0
+        self.model = (
+            ModelTurns(LLMResponder(llm, self.settings.llm, store), self.finder, self.default)
+            if llm is not None and self.settings.llm.mode != "off"
+            else None
+        )
 
     def warm_up(self) -> None:
         """Compile every language's word matchers now (a few hundred ms), not on a shopper's first turn."""
@@ -57,20 +74,44 @@ class DialogueManager:
             self._reader(locale).read("warm up 1")
             self.glossary.concepts("warm up", code)
         self.router.wait_until_ready()  # example phrases: from the cache after the first start
+        if self.model is not None:
+            self.model.responder.warm_up()
 
     def new_state(self) -> ConversationState:
         return ConversationState()
 
     async def respond(
-        self, transcript: str, language: str, state: ConversationState | None = None, session_id: str = "conversation"
+        self,
+        transcript: str,
+        language: str,
+        state: ConversationState | None = None,
+        session_id: str = "conversation",
+        history: Sequence[Message] = (),
+        committed: asyncio.Event | None = None,
+        speech_ended_at: float | None = None,
     ) -> Reply:
-        return await asyncio.to_thread(self.respond_now, transcript, language, state, session_id)
+        """The reply to one turn: the router's, or (for what it cannot answer) the language model's, which
+        streams (reply.live). `committed` is set when the turn stops being speculative: a tool that changes
+        something waits for it. `speech_ended_at` (time.monotonic()) times the model's filler."""
+        before = (state or ConversationState()).copy()
+        reply, turn = await asyncio.to_thread(self._route, transcript, language, before, session_id)
+        why = self._model_takes(reply, turn) if self.model is not None else ""
+        if not why:
+            return reply
+        # tools: the model acts from the state as it was (the router's cart change must not count twice)
+        base = before if self.model.uses_tools else reply.state
+        return self.model.reply(reply, turn, list(history), committed, base, speech_ended_at, suggest=why == "advice")
 
     def respond_now(
         self, transcript: str, language: str, state: ConversationState | None = None, session_id: str = "conversation"
     ) -> Reply:
-        """The reply to one turn. `state` is not changed: the reply carries the state after it (reply.state),
-        which the caller adopts once the reply is really said."""
+        """The router's reply to one turn (no language model). `state` is not changed: the reply carries the
+        state after it (reply.state), which the caller adopts once the reply is really said."""
+        return self._route(transcript, language, state, session_id)[0]
+
+    def _route(
+        self, transcript: str, language: str, state: ConversationState | None, session_id: str
+    ) -> tuple[Reply, Turn]:
         started = time.perf_counter()
         state = (state or ConversationState()).copy()
         spoken = base_language(language) or self.default.code
@@ -118,7 +159,30 @@ class DialogueManager:
         reply.intent = turn.intent.name
         reply.state = state
         log.debug("turn %r -> %s in %.1f ms", transcript[:80], intent.name, (time.perf_counter() - started) * 1000)
-        return reply
+        return reply, turn
+
+    def _model_takes(self, reply: Reply, turn: Turn) -> str:
+        """Why the language model answers this turn ("advice", "unrecognised", "tools"), or "" for the router.
+
+        hybrid: what the router has no words for (nothing recognised, a request it could not read, or advice:
+        "is it good for…", "which is better for…", "a gift for…"); tools: everything but small talk, stop and
+        handoffs. "Do you have a grand piano?" or "how bright is the headlamp?" stays with the router (its answer
+        reads the description)."""
+        mode = self.settings.llm.mode
+        if mode == "off" or reply.handoff or turn.intent.name in _SMALL_TALK or turn.intent.action == "handoff":
+            return ""
+        if mode == "tools" and self.model is not None and self.model.uses_tools:
+            return "tools"
+        asked_back = reply.state is not None and reply.state.open_question is not None
+        if asked_back and turn.intent is not _FALLBACK:
+            return ""  # "which one?", "which order number?": the router is waiting for an answer
+        if turn.intent is not _FALLBACK and turn.intent.action in _KEPT_BY_ROUTER:
+            return ""
+        asks_advice = turn.locale.phrases("advice_words").contains(turn.slots.text)
+        gave_up = any(piece.template == "fallback" for piece in reply.pieces_said)  # "I can help with products…"
+        if asks_advice:
+            return "advice"
+        return "unrecognised" if turn.intent is _FALLBACK or gave_up else ""
 
     def handoff_reply(self, language: str, intent: str = "handoff") -> Reply:
         """What the shopper hears when a person takes over (asked for in words, by button or by key)."""

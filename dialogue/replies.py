@@ -3,7 +3,7 @@ mentions). Templates yield their pieces at once; the LLM of a later stage stream
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from string import Formatter
 from typing import TYPE_CHECKING
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ReplyPiece:
     text: str
     products: tuple[Product, ...] = ()
+    filler: bool = False  # "One moment." while the answer is on its way
+    template: str = ""  # the reply template it was said from, if any
 
 
 @dataclass
@@ -31,24 +33,52 @@ class Reply:
     handoff_reason: str = ""
     pieces_said: tuple[ReplyPiece, ...] = ()
     state: ConversationState | None = None  # the conversation after this reply; adopted on commit
-    facts: tuple[str, ...] = ()  # every value filled in from the catalog or order store (for grounding)
+    facts: Sequence[str] = ()  # every value filled in from the catalog or order store (for grounding)
     resolved: bool = True  # False: the shopper's need was not met (counts toward a handoff)
+    # A reply still being generated: its pieces arrive here, and text, products and pieces_said grow as they do.
+    live: AsyncIterator[ReplyPiece] | None = None
+    generated: bool = False  # the language model wrote it
 
     async def stream(self) -> AsyncIterator[ReplyPiece]:
-        for piece in self.pieces_said or (ReplyPiece(self.text, tuple(self.products)),):
-            yield piece
+        if self.live is None:
+            for piece in self.pieces_said or (ReplyPiece(self.text, tuple(self.products)),):
+                yield piece
+            return
+        live, self.live = self.live, None
+        said: list[ReplyPiece] = []
+        try:
+            async for piece in live:
+                said.append(piece)
+                self.pieces_said = tuple(said)
+                self.text = _joined([p.text for p in said])
+                known = {p.id for p in self.products}
+                self.products += [p for p in piece.products if p.id not in known]
+                yield piece
+        finally:
+            await live.aclose()  # a barge-in stops the generation behind it
+            if self.state is not None:
+                self.state.present(self.products)
+
+    async def complete(self) -> Reply:
+        """The whole reply, generated to the end (for text interfaces and evaluation)."""
+        async for _ in self.stream():
+            pass
+        return self
 
     async def pieces(self) -> AsyncIterator[str]:
-        """The reply's text as it becomes available (what text-to-speech consumes)."""
-        first = True
+        """The reply's text as it becomes available (what text-to-speech consumes). Each piece ends with the
+        space that follows it, so speech can start on a finished sentence without waiting for the next piece."""
         async for piece in self.stream():
             if piece.text:
-                yield piece.text if first else " " + piece.text if not _unspaced_join(piece.text) else piece.text
-                first = False
+                yield piece.text if _unspaced_end(piece.text) else piece.text + " "
 
 
-def _unspaced_join(text: str) -> bool:
-    return bool(text) and "\u3040" <= text[0] <= "\u9fff"
+def _joined(texts: list[str]) -> str:
+    return "".join(t if _unspaced_end(t) else t + " " for t in texts).rstrip()
+
+
+def _unspaced_end(text: str) -> bool:
+    return bool(text) and "\u3000" <= text[-1] <= "\u9fff" or text[-1:] in "。！？、，"
 
 
 def template_fields(template: str) -> set[str]:
@@ -77,7 +107,7 @@ class Phrases:
     def add(self, name: str, products: tuple[Product, ...] | list[Product] = (), **facts: object) -> str:
         text = self.text(name, **facts)
         if text:
-            self.pieces.append(ReplyPiece(text, tuple(products)))
+            self.pieces.append(ReplyPiece(text, tuple(products), template=name))
         return text
 
     def reply(self, intent: str, products: list[Product] | None = None, *, resolved: bool = True) -> Reply:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dialogue.llm.settings import LLMSettings
 from dialogue.replies import template_fields
 from dialogue.safe_regex import check_pattern
 
@@ -150,6 +151,7 @@ class DialogueSettings(_Strict):
     example_similarity: float = Field(
         0.9, ge=0, le=1, description="how close in meaning (e5 cosine) a sentence must be to an intent's example"
     )
+    llm: LLMSettings = Field(default_factory=LLMSettings)
 
     @model_validator(mode="after")
     def _every_reply_can_be_said(self) -> DialogueSettings:

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 import soundfile as sf
 
 from assistant.config import AssistantConfig
 
-_MODEL_FIXTURES = {"engines", "live_server", "english_voice", "say"}
+_MODEL_FIXTURES = {"engines", "live_server", "english_voice", "say", "llm", "llm_engines", "llama_server"}
+SMALL_LLM = "qwen2.5-coder-0.5b-instruct-q4_k_m"  # the OpenAI-compatible server's model in tests
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -39,7 +47,33 @@ def dialogue(store):
 
 @pytest.fixture(scope="session")
 def config() -> AssistantConfig:
-    return AssistantConfig()
+    config = AssistantConfig()
+    config.dialogue.llm.mode = "off"  # the router's and the voice path's tests; the model's: `llm_engines`
+    return config
+
+
+@pytest.fixture(scope="session")
+def llm():
+    """The default local language model (Qwen2.5-Coder 1.5B on llama.cpp), loaded once."""
+    from models.llm import LLMEngineSettings, load_engine
+
+    engine = load_engine(LLMEngineSettings())
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def llm_engines(engines, llm):
+    """The test run's speech models and catalog, with the language model in hybrid mode (the default)."""
+    import dataclasses
+
+    from dialogue.manager import DialogueManager
+
+    config = engines.config.model_copy(deep=True)
+    config.dialogue.llm.mode = "hybrid"
+    dialogue = DialogueManager(engines.store, config.dialogue, engines.dialogue.router.embedder, llm)
+    dialogue.warm_up()
+    return dataclasses.replace(engines, config=config, dialogue=dialogue, llm=llm)
 
 
 @pytest.fixture(scope="session")
@@ -101,3 +135,53 @@ def load_16k(path: Path) -> np.ndarray:
 
 def run(coro):
     return asyncio.run(coro)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory) -> Iterator[str]:
+    """`python -m llama_cpp.server` on a free loopback port; yields its base URL (…/v1)."""
+    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llama_cpp.server") is None:
+        pytest.skip("llama-cpp-python[server] is not installed (pip install 'llama-cpp-python[server]')")
+    from models import resolve
+
+    model_file = resolve(SMALL_LLM).file(f"{SMALL_LLM}.gguf")
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_file), "--host", "127.0.0.1"]
+    # Queue concurrent requests instead of interrupting the running one (the server's default), so the
+    # concurrency test is real and the cancellation test can see whether a generation really stopped.
+    cmd += ["--port", str(port), "--n_threads", "2", "--n_ctx", "2048", "--interrupt_requests", "false"]
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        _wait_ready(proc, base_url, log_path)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_ready(proc: subprocess.Popen, base_url: str, log_path: Path, limit_s: float = 180.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-2000:]
+            pytest.fail(f"llama_cpp.server exited with {proc.returncode}:\n{tail}")
+        try:
+            if httpx.get(f"{base_url}/models", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"llama_cpp.server did not answer {base_url}/models within {limit_s:g} s")

@@ -108,11 +108,11 @@ def test_spanish_speech_is_answered_in_spanish_by_the_fallback_voice(engines):
 def test_a_turn_that_fails_is_reported_and_the_conversation_goes_on(engines, say, monkeypatch):
     real_respond = engines.dialogue.respond
 
-    async def broken_for_yoga(text, language, context=None):
+    async def broken_for_yoga(text, language, context=None, **turn):
         # Whisper's spelling of the product varies with the CPU and its load ("Yoge Mat", "yogamat").
         if any(word in text.lower() for word in ("yog", "mat", "flow")):
             raise RuntimeError("catalog unavailable")
-        return await real_respond(text, language, context)
+        return await real_respond(text, language, context, **turn)
 
     monkeypatch.setattr(engines.dialogue, "respond", broken_for_yoga)
     events = []

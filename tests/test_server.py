@@ -157,6 +157,8 @@ def test_browser_handoff_button(live_server, say):
     assert record["transcript"][-1]["role"] == "assistant"  # what the shopper is told: a person takes over
     assert [line["text"] for line in handoff["transcript"]] == [line["text"] for line in record["transcript"]]
     assert record["products"] == shown  # the products the shopper was shown
+    # The agent's note: the template's (this server runs without a language model).
+    assert record["summary_by"] == "template" and "button" in record["summary"] and heard in record["summary"]
     assert metric(live_server, "va_handoffs_total", channel="browser", reason="button") == before + 1
 
 

@@ -31,10 +31,16 @@ class SpeechChunk:
         return len(self.pcm) / self.sample_rate
 
 
+_CACHED_PHRASE_CHARS = 40
+_CACHED_PHRASES = 512
+
+
 class StreamingSynthesizer:
     def __init__(self, settings: TtsSettings | None = None, voices: VoiceBook | None = None):
         self.settings = settings or TtsSettings()
         self.voices = voices or VoiceBook(self.settings)
+        # Short phrases said again and again (fillers, "Sure,") keep their audio: no synthesis the second time.
+        self._phrases: dict[tuple[str, str], np.ndarray] = {}
 
     async def speak(self, pieces: AsyncIterable[str], language: str) -> AsyncIterator[SpeechChunk]:
         """Yields one chunk per clause as soon as that clause is complete and synthesised."""
@@ -48,11 +54,26 @@ class StreamingSynthesizer:
 
     async def _render(self, voice: Any, clause: Clause) -> SpeechChunk:
         started = time.perf_counter()
-        audio = await asyncio.to_thread(voice.synthesize, speakable(clause.text))
-        pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
+        key = (voice.name, clause.text)
+        pcm = self._phrases.get(key)
+        if pcm is None:
+            audio = await asyncio.to_thread(voice.synthesize, speakable(clause.text))
+            pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
+            if len(clause.text) <= _CACHED_PHRASE_CHARS:
+                self._phrases[key] = pcm
+                while len(self._phrases) > _CACHED_PHRASES:
+                    self._phrases.pop(next(iter(self._phrases)))  # the oldest
         return SpeechChunk(
             pcm, voice.sample_rate, clause.text, clause.start, clause.end, voice.name, time.perf_counter() - started
         )
+
+    def remember(self, phrases: list[str], language: str) -> None:
+        """Synthesise short phrases now ("One moment."), so saying them later costs no synthesis."""
+        voice = self.voices.for_language(language)
+        for text in phrases:
+            if len(text) <= _CACHED_PHRASE_CHARS:
+                audio = voice.synthesize(speakable(text))
+                self._phrases[(voice.name, text)] = (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
 
     def synthesize_text(self, text: str, language: str) -> list[SpeechChunk]:
         """Blocking helper for tests and tools: the whole text, clause by clause."""

@@ -12,6 +12,7 @@ from assistant.session import Session
 from assistant.transports.outbox import ClientGone
 from assistant.transports.websocket import WebSocketTransport
 from assistant.turn import TurnRecord
+from dialogue.llm.summary import template_summary
 
 log = logging.getLogger(__name__)
 _CLOSE_TIMEOUT_S = 2.0
@@ -22,6 +23,7 @@ class Conversations:
         self.engines = engines
         self.metrics = metrics
         self.desk = desk
+        self._summaries: set[asyncio.Task] = set()  # model summaries being written for handoffs
 
     async def run(self, transport: WebSocketTransport) -> str:
         """Talk until the client leaves or is dropped; returns why the conversation ended."""
@@ -89,18 +91,25 @@ class Conversations:
             state = session.dialogue_state
             products = [*state.discussed, *(product for turn in session.turns for product in turn.products)]
             cart = tuple({"sku": sku, "product_id": pid, "quantity": qty} for sku, (pid, qty) in state.cart.items())
-            self.desk.add(
-                HandoffRecord.from_history(
-                    session.history,
-                    products,
-                    session=transport.session_id,
-                    channel=channel,
-                    reason=event["reason"],
-                    language=event["language"],
-                    caller=dict(getattr(transport, "call", {})),
-                    cart=cart,
-                )
+            record = HandoffRecord.from_history(
+                session.history,
+                products,
+                session=transport.session_id,
+                channel=channel,
+                reason=event["reason"],
+                language=event["language"],
+                caller=dict(getattr(transport, "call", {})),
+                cart=cart,
+                summary=template_summary(
+                    session.history.messages, event["reason"], list(dict.fromkeys(products)), state.cart_items
+                ),
             )
+            self.desk.add(record)
+            llm = self.engines.llm
+            if llm is not None and self.engines.config.dialogue.llm.summaries:
+                task = asyncio.create_task(self.desk.summarise(record, list(session.history.messages), llm))
+                self._summaries.add(task)
+                task.add_done_callback(self._summaries.discard)
 
 
 def _why_talk_ended(talker: asyncio.Task) -> str:
