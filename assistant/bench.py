@@ -138,16 +138,7 @@ async def run_bench(engines: Engines, rounds: int = 1) -> dict:
         )
     report = summarise(turns, barge_turns, model_turns)
     if engines.dialogue.model is not None:
-        stats = engines.dialogue.model.responder.stats
-        report["model"] = {
-            "engine": engines.llm.name if engines.llm is not None else None,
-            "first_token_s_p50": round(statistics.median(stats.first_token_s), 3) if stats.first_token_s else None,
-            "decode_tokens_per_s_p50": (
-                round(statistics.median(stats.decode_tokens_per_s), 1) if stats.decode_tokens_per_s else None
-            ),
-            "fillers": stats.fillers,
-            "replaced_clauses": stats.replaced_clauses,
-            "unavailable": stats.unavailable,
-        }
+        engine = {"engine": engines.llm.name if engines.llm is not None else None}
+        report["model"] = engine | engines.dialogue.model.responder.stats.summary()
     report["text"] = format_report(report)
     return report

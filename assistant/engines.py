@@ -11,7 +11,6 @@ from asr.whisper_engine import WhisperEngine
 from assistant.config import AssistantConfig
 from catalog.store import CatalogStore
 from dialogue.llm.settings import LLMSettings
-from dialogue.llm.turns import FILLERS
 from dialogue.manager import DialogueManager
 from models import cache_dir
 from models.embedder import load_embedder
@@ -71,10 +70,8 @@ class Engines:
         self.synthesizer.voices.for_language(default_language).synthesize("Hello.")
         self.store.search("warm up", limit=1)
         self.dialogue.warm_up()
-        if self.dialogue.model is not None:  # fillers are said while the model thinks: no time to synthesise them
-            locale = self.dialogue.default
-            fillers = [locale.replies[name] for name in FILLERS if locale.replies.get(name)]
-            self.synthesizer.remember(fillers, default_language)
+        if self.dialogue.model is not None:
+            self.synthesizer.remember(self.dialogue.model.filler_texts(self.dialogue.default), default_language)
 
 
 def load_llm(settings: LLMSettings) -> LLMEngine | None:

@@ -11,8 +11,8 @@ import asyncio
 import copy
 import logging
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterable, Callable, Coroutine
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -24,9 +24,10 @@ from asr.whisper_engine import Transcript
 from assistant.barge_in import BackchannelFilter
 from assistant.engines import Engines
 from assistant.heard import heard_text
+from assistant.spoken_reply import SpokenReply
 from assistant.transports.base import AudioOutput
 from assistant.turn import TurnRecord
-from dialogue.history import ConversationHistory, Message
+from dialogue.history import ConversationHistory
 from dialogue.language import LanguageTracker, base_language
 from dialogue.replies import Reply
 from dialogue.state import ConversationState
@@ -43,19 +44,6 @@ class State(str, Enum):
     SPEAKING = "speaking"
     HANDED_OFF = "handed_off"
     CLOSED = "closed"
-
-
-@dataclass
-class _Reply:
-    """A reply in the making; speculative until `committed` is set."""
-
-    turn: TurnRecord
-    committed: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task | None = None
-    chunks: list[SpeechChunk] = field(default_factory=list)
-    accepted: bool = False  # entered the history: the shopper is hearing it
-    message: Message | None = None  # its line in the history (a generated reply's grows as it streams)
-    filler_chars: int = 0  # the reply text before this offset is a filler ("One moment."), not the answer
 
 
 @dataclass
@@ -96,8 +84,8 @@ class Session:
         self.state = State.LISTENING
         self._utterance: Utterance | None = None
         self._candidate: _Candidate | None = None
-        self._reply: _Reply | None = None  # committed: being thought about or spoken
-        self._speculative: _Reply | None = None
+        self._reply: SpokenReply | None = None  # committed: being thought about or spoken
+        self._speculative: SpokenReply | None = None
         self._partial: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
         self._next_partial_s = 0.0
@@ -218,7 +206,7 @@ class Session:
         self._speculative = None
         self._commit(reply, now, self._last_voiced_at)
 
-    def _commit(self, reply: _Reply, endpoint_at: float, speech_end_at: float) -> None:
+    def _commit(self, reply: SpokenReply, endpoint_at: float, speech_end_at: float) -> None:
         """The shopper's turn is over: this reply is the answer (its audio may now leave)."""
         reply.turn.speech_end_at = speech_end_at
         reply.turn.endpoint_at = endpoint_at
@@ -240,12 +228,12 @@ class Session:
         task.add_done_callback(_log_failure)
         return task
 
-    def _start_reply(self, utterance: Utterance) -> _Reply:
-        reply = _Reply(TurnRecord(index=len(self.turns), speech_end_at=self._last_voiced_at))
+    def _start_reply(self, utterance: Utterance) -> SpokenReply:
+        reply = SpokenReply(TurnRecord(index=len(self.turns), speech_end_at=self._last_voiced_at))
         reply.task = asyncio.create_task(self._respond(reply, utterance.audio().copy()))
         return reply
 
-    async def _respond(self, reply: _Reply, audio: np.ndarray) -> None:
+    async def _respond(self, reply: SpokenReply, audio: np.ndarray) -> None:
         turn = reply.turn
         try:
             heard = await self.transcriber.final(audio, prior=self._prior_language())
@@ -280,13 +268,13 @@ class Session:
             self._reply_over(reply)
 
     async def _say(
-        self, reply: _Reply, answer: Reply, heard: Transcript | None = None, tracker: LanguageTracker | None = None
+        self, reply: SpokenReply, answer: Reply, heard: Transcript | None = None, tracker: LanguageTracker | None = None
     ) -> None:
         """Synthesise the answer; once the turn is committed, it enters the history and plays."""
         turn = reply.turn
         if not answer.generated:
             turn.first_text_at = self.clock()
-        speech = self.engines.synthesizer.speak(self._spoken(reply, answer), answer.language)
+        speech = self.engines.synthesizer.speak(reply.text(answer, self.clock), answer.language)
         try:
             first = await anext(speech, None)
             if first is not None:
@@ -302,35 +290,17 @@ class Session:
         finally:
             await speech.aclose()  # a barge-in or a dropped speculation stops the model behind the speech too
             if answer.generated and reply.accepted:
-                self._generated_reply_said(reply, answer)
+                self._report_reply(reply, answer)
         while (idle := self.output.idle_in()) > 0:
             await asyncio.sleep(min(idle, 0.05))
         turn.heard_reply = turn.reply
         self.on_event({"type": "reply_done", "latency_ms": turn.latency_ms()})
 
-    async def _spoken(self, reply: _Reply, answer: Reply) -> AsyncIterator[str]:
-        """The answer's text as it streams; a generated answer's record and history line grow with it."""
+    def _report_reply(self, reply: SpokenReply, answer: Reply) -> None:
+        """The reply's words and products are known: a template's when it is accepted, a generated one's when
+        it ends or is cut off."""
         turn = reply.turn
-        if not answer.generated:
-            async for text in answer.pieces():
-                yield text
-            return
-        turn.reply = ""
-        async for text in answer.pieces():
-            filler = bool(answer.pieces_said) and answer.pieces_said[-1].filler
-            if not filler and turn.first_text_at is None:
-                turn.first_text_at = self.clock()
-            turn.reply += text
-            if filler:
-                reply.filler_chars = len(turn.reply)
-            if reply.message is not None:
-                reply.message.text = turn.reply.strip()
-            yield text
-
-    def _generated_reply_said(self, reply: _Reply, answer: Reply) -> None:
-        """The model's answer is complete (or was cut off): its text and products are known now."""
-        turn = reply.turn
-        turn.reply = turn.reply.rstrip()
+        turn.reply = turn.reply.rstrip() if answer.generated else answer.text
         turn.products = tuple(p.id for p in answer.products)
         self.on_event(
             {
@@ -341,7 +311,7 @@ class Session:
             }
         )
 
-    def _reply_over(self, reply: _Reply) -> None:
+    def _reply_over(self, reply: SpokenReply) -> None:
         if reply.accepted:
             self.on_turn(reply.turn)
         if self._reply is reply:
@@ -359,7 +329,7 @@ class Session:
             self._set_state(State.LISTENING)
 
     def _accept(
-        self, reply: _Reply, answer: Reply, heard: Transcript | None = None, tracker: LanguageTracker | None = None
+        self, reply: SpokenReply, answer: Reply, heard: Transcript | None = None, tracker: LanguageTracker | None = None
     ) -> None:
         """The turn is real: it enters the history and the record. `heard` is None when the
         assistant speaks unasked (a handoff requested by button or key)."""
@@ -376,23 +346,14 @@ class Session:
         turn.intent, turn.generated = answer.intent, answer.generated
         reply.accepted = True
         self.turns.append(turn)
-        if answer.generated:  # still streaming: its text and products are reported when it is over
-            reply.message = self.history.add_assistant(turn.reply.strip(), answer.language)
-        else:
-            turn.reply = answer.text
-            turn.products = tuple(p.id for p in answer.products)
-            reply.message = self.history.add_assistant(answer.text, answer.language)
-            self.on_event(
-                {
-                    "type": "reply",
-                    "text": answer.text,
-                    "language": answer.language,
-                    "products": [p.to_dict(with_variants=False) for p in answer.products],
-                }
-            )
+        # A generated answer is still streaming: its line grows, and it is reported when it is over.
+        said = turn.reply.strip() if answer.generated else answer.text
+        reply.message = self.history.add_assistant(said, answer.language)
+        if not answer.generated:
+            self._report_reply(reply, answer)
         self.output.start_reply()
 
-    async def _play(self, reply: _Reply, chunk: SpeechChunk) -> None:
+    async def _play(self, reply: SpokenReply, chunk: SpeechChunk) -> None:
         turn = reply.turn
         await self.output.play(chunk)
         if turn.first_sent_at is None:
@@ -436,7 +397,7 @@ class Session:
             await self._interrupt(candidate.onset_at)
         self._commit(self._start_reply(utterance), ended_at, speech_end_at)
 
-    def _heard(self, reply: _Reply) -> str:
+    def _heard(self, reply: SpokenReply) -> str:
         return heard_text(reply.chunks, self.output.played_seconds(), reply.turn.reply)
 
     async def _interrupt(self, onset_at: float, reason: str = "barge_in") -> None:
@@ -470,12 +431,12 @@ class Session:
         self._utterance = self._candidate = None  # what they are saying now goes to the person
         answer = self.engines.dialogue.handoff_reply(self._prior_language() or self.config.dialogue.language.default)
         answer.intent = reason
-        reply = _Reply(TurnRecord(index=len(self.turns), speech_end_at=self.clock()))
+        reply = SpokenReply(TurnRecord(index=len(self.turns), speech_end_at=self.clock()))
         reply.committed.set()
         self._reply = reply
         reply.task = self._spawn(self._say_unasked(reply, answer))
 
-    async def _say_unasked(self, reply: _Reply, answer: Reply) -> None:
+    async def _say_unasked(self, reply: SpokenReply, answer: Reply) -> None:
         try:
             await self._say(reply, answer)
         finally:

@@ -194,14 +194,5 @@ def evaluate(
     report["mode"] = dialogue.settings.llm.mode if dialogue.model is not None else "off"
     report["generated_turns"] = sum(r.generated_turns for r in results)
     if dialogue.model is not None:
-        stats = dialogue.model.responder.stats
-        report["model"] = {
-            "replaced_clauses": stats.replaced_clauses,
-            "unavailable": stats.unavailable,
-            "fillers": stats.fillers,
-            "first_token_s_p50": round(statistics.median(stats.first_token_s), 3) if stats.first_token_s else None,
-            "decode_tokens_per_s_p50": (
-                round(statistics.median(stats.decode_tokens_per_s), 1) if stats.decode_tokens_per_s else None
-            ),
-        }
+        report["model"] = dialogue.model.responder.stats.summary()
     return report

@@ -63,7 +63,7 @@ class DialogueManager:
         self._readers: dict[str, SlotReader] = {}
         self.grounding_violations = 0
         self.model = (
-            ModelTurns(LLMResponder(llm, self.settings.llm, store), self.finder, self.default)
+            ModelTurns(LLMResponder(llm, self.settings.llm, store), self.default)
             if llm is not None and self.settings.llm.mode != "off"
             else None
         )
@@ -73,6 +73,7 @@ class DialogueManager:
         for code, locale in self.locales.items():
             self._reader(locale).read("warm up 1")
             self.glossary.concepts("warm up", code)
+            locale.phrases("advice_words").contains("warm up")  # which turns the model takes
         self.router.wait_until_ready()  # example phrases: from the cache after the first start
         if self.model is not None:
             self.model.responder.warm_up()
@@ -93,14 +94,19 @@ class DialogueManager:
         """The reply to one turn: the router's, or (for what it cannot answer) the language model's, which
         streams (reply.live). `committed` is set when the turn stops being speculative: a tool that changes
         something waits for it. `speech_ended_at` (time.monotonic()) times the model's filler."""
-        before = (state or ConversationState()).copy()
-        reply, turn = await asyncio.to_thread(self._route, transcript, language, before, session_id)
-        why = self._model_takes(reply, turn) if self.model is not None else ""
-        if not why:
-            return reply
-        # tools: the model acts from the state as it was (the router's cart change must not count twice)
-        base = before if self.model.uses_tools else reply.state
-        return self.model.reply(reply, turn, list(history), committed, base, speech_ended_at, suggest=why == "advice")
+        said_before = list(history)
+
+        def decide() -> Reply:  # in a worker thread: routing and fact retrieval read the catalog
+            before = (state or ConversationState()).copy()
+            reply, turn = self._route(transcript, language, before, session_id)
+            why = self._model_takes(reply, turn) if self.model is not None else ""
+            if not why:
+                return reply
+            # tools: the model acts from the state as it was (the router's cart change must not count twice)
+            base = before if self.model.uses_tools else reply.state
+            return self.model.reply(reply, turn, said_before, committed, base, speech_ended_at, suggest=why == "advice")
+
+        return await asyncio.to_thread(decide)
 
     def respond_now(
         self, transcript: str, language: str, state: ConversationState | None = None, session_id: str = "conversation"

@@ -78,7 +78,8 @@ def _joined(texts: list[str]) -> str:
 
 
 def _unspaced_end(text: str) -> bool:
-    return bool(text) and "\u3000" <= text[-1] <= "\u9fff" or text[-1:] in "。！？、，"
+    """Chinese or Japanese text runs on into the next piece with no space."""
+    return bool(text) and ("\u3000" <= text[-1] <= "\u9fff" or text[-1] in "！？，：；")
 
 
 def template_fields(template: str) -> set[str]:

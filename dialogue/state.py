@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from catalog.cart import CartStore
 from catalog.models import Product
 
 
@@ -58,6 +59,16 @@ class ConversationState:
             self.shown, self.focus = tuple(products), None
         ids = [p.id for p in products]
         self.discussed = tuple(dict.fromkeys([*[i for i in self.discussed if i not in ids], *ids]))[-50:]
+
+    def cart_store(self, session_id: str) -> CartStore:
+        """The cart as the catalog tools keep one (they check stock and options); `keep_cart` takes it back."""
+        carts = CartStore()
+        for sku, (product_id, quantity) in self.cart.items():
+            carts.set(session_id, product_id, sku, quantity)
+        return carts
+
+    def keep_cart(self, carts: CartStore, session_id: str) -> None:
+        self.cart = {sku: (product_id, quantity) for product_id, sku, quantity in carts.entries(session_id)}
 
     @property
     def cart_items(self) -> int:

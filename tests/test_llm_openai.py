@@ -28,7 +28,8 @@ from models.llm import (
     ToolSpec,
     load_engine,
 )
-from models.llm.openai_engine import OpenAIEngine, _wire_messages
+from models.llm.openai_engine import OpenAIEngine
+from models.llm.openai_wire import wire_messages
 
 MODEL = "qwen2.5-coder-0.5b-instruct-q4_k_m"
 SEARCH = ToolSpec(
@@ -332,7 +333,7 @@ def test_truncated_streams_and_error_events():
 
 def test_wire_messages_pair_tool_results_with_their_calls():
     call = ToolCall("search_products", {"query": "mochila"})
-    wire = _wire_messages(
+    wire = wire_messages(
         [
             ChatMessage("system", "s"),
             ChatMessage("user", "u"),

@@ -57,8 +57,7 @@ class StreamingSynthesizer:
         key = (voice.name, clause.text)
         pcm = self._phrases.get(key)
         if pcm is None:
-            audio = await asyncio.to_thread(voice.synthesize, speakable(clause.text))
-            pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
+            pcm = _pcm16(await asyncio.to_thread(voice.synthesize, speakable(clause.text)))
             if len(clause.text) <= _CACHED_PHRASE_CHARS:
                 self._phrases[key] = pcm
                 while len(self._phrases) > _CACHED_PHRASES:
@@ -72,8 +71,7 @@ class StreamingSynthesizer:
         voice = self.voices.for_language(language)
         for text in phrases:
             if len(text) <= _CACHED_PHRASE_CHARS:
-                audio = voice.synthesize(speakable(text))
-                self._phrases[(voice.name, text)] = (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
+                self._phrases[(voice.name, text)] = _pcm16(voice.synthesize(speakable(text)))
 
     def synthesize_text(self, text: str, language: str) -> list[SpeechChunk]:
         """Blocking helper for tests and tools: the whole text, clause by clause."""
@@ -85,3 +83,7 @@ class StreamingSynthesizer:
             return [c async for c in self.speak(one(), language)]
 
         return asyncio.run(run())
+
+
+def _pcm16(audio: np.ndarray) -> np.ndarray:
+    return (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)

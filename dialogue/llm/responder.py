@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import statistics
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -57,6 +58,18 @@ class LLMStats:
     replaced_clauses: int = 0
     unavailable: int = 0
     fillers: int = 0
+
+    def summary(self) -> dict[str, float | int | None]:
+        """What the evaluation and the benchmark report."""
+        return {
+            "first_token_s_p50": round(statistics.median(self.first_token_s), 3) if self.first_token_s else None,
+            "decode_tokens_per_s_p50": (
+                round(statistics.median(self.decode_tokens_per_s), 1) if self.decode_tokens_per_s else None
+            ),
+            "fillers": self.fillers,
+            "replaced_clauses": self.replaced_clauses,
+            "unavailable": self.unavailable,
+        }
 
 
 class _Unanswerable(Exception):
@@ -144,30 +157,45 @@ class LLMResponder:
 
     # ---- generation ------------------------------------------------------------------------------------------
     async def _clauses(self, request: LLMRequest, pending: dict[str, str]) -> AsyncIterator[ReplyPiece]:
+        """The model's clauses that pass the check; at the first that fails, the template answer instead."""
         tools = TurnTools(self.store, request.state, request.session_id, request.committed) if self.uses_tools else None
+        said_any = False
+        generated = self._generated(request, tools, pending)
+        try:
+            async for clause in generated:
+                if tools is not None and _about_tools(clause):
+                    continue  # "I will use the search_products function:": the call, not an answer
+                piece = self._checked(clause, request, tools)
+                if piece is None:  # the rest would build on a false clause: stop here
+                    for template_piece in request.template if not request.lead else ():
+                        yield template_piece
+                    return
+                said_any = True
+                yield piece
+        finally:
+            await generated.aclose()  # stops generation at once (an async for that returns does not)
+        if not said_any and not request.lead:
+            raise _Unanswerable("the model said nothing in time")
+
+    async def _generated(
+        self, request: LLMRequest, tools: TurnTools | None, pending: dict[str, str]
+    ) -> AsyncIterator[str]:
+        """The model's text, clause by clause; in tools mode, each round's calls run and their results go
+        back to the model. A model that fails or is too slow just ends the text."""
         messages = self._messages(request)
         splitter = ClauseSplitter()
-        said_any = False
         for _ in range(self.settings.max_tool_rounds if tools else 1):
             calls: list[ToolCall] = []
-            events = self._events(messages, tools, said_any)
+            events = self._events(messages, tools)
             try:
                 async for event in events:
                     if isinstance(event, TextDelta):
                         for clause in splitter.feed(event.text):
-                            if tools is not None and _about_tools(clause):
-                                continue  # "I will use the search_products function:": the call, not an answer
-                            piece = self._checked(clause, request, tools)
-                            if piece is None:  # the rest would build on a false clause: stop here
-                                for template_piece in request.template if not request.lead else ():
-                                    yield template_piece
-                                return
-                            said_any = True
-                            yield piece
+                            yield clause
                     elif isinstance(event, ToolCall):
                         calls.append(event)
             finally:
-                await events.aclose()  # stops generation at once (an async for that returns does not)
+                await events.aclose()
             if not calls or tools is None:
                 break
             pending["action"] = _FILLER_FOR_TOOL.get(calls[0].name, "lookup")
@@ -177,26 +205,17 @@ class LLMResponder:
                 request.facts.add_tool_result(result, text)
                 messages.append(ChatMessage("tool", text, tool_call_id=call.id, name=call.name))
         for clause in splitter.flush():
-            if tools is not None and _about_tools(clause):
-                continue
-            piece = self._checked(clause, request, tools)
-            if piece is None:
-                for template_piece in request.template if not request.lead else ():
-                    yield template_piece
-                return
-            said_any = True
-            yield piece
-        if not said_any and not request.lead:
-            raise _Unanswerable("the model said nothing")
+            yield clause
 
-    async def _events(self, messages: list[ChatMessage], tools: TurnTools | None, said_any: bool) -> AsyncIterator:
-        """The engine's events; no first token within the limit (model busy or down) -> unanswerable."""
+    async def _events(self, messages: list[ChatMessage], tools: TurnTools | None) -> AsyncIterator:
+        """The engine's events. Not taken within start_timeout_s (busy or down), no first word within
+        first_token_timeout_s once taken (a prompt too long), or an engine error: the events just end."""
         stream = self.engine.stream(
             messages, TOOL_SPECS if tools else (), max_tokens=self.settings.max_tokens, temperature=0.0
         )
-        # Not taken within start_timeout_s: busy or down. Taken: the prompt is being read; wait for the first word.
-        waiting = None if said_any else self.settings.start_timeout_s
+        waiting: float | None = self.settings.start_timeout_s
         step: asyncio.Task | None = None
+        abandoned = False
         try:
             while True:
                 step = asyncio.ensure_future(anext(stream))
@@ -205,24 +224,20 @@ class LLMResponder:
                     # A prompt being evaluated cannot stop mid-way: let it wind down in the background,
                     # and answer from the templates now.
                     _let_finish(step)
-                    step = None
+                    step, abandoned = None, True
                     log.warning("language model did not answer within %.1f s", waiting)
-                    if said_any:
-                        return
-                    raise _Unanswerable("no answer in time")
+                    return
                 try:
                     event = step.result()
                 except StopAsyncIteration:
                     return
                 except LLMError as exc:
                     log.warning("language model unavailable for this turn: %s", exc)
-                    if said_any:
-                        return
-                    raise _Unanswerable(str(exc)) from None
+                    return
                 finally:
                     step = None
                 if isinstance(event, GenerationStarted):
-                    waiting = None if said_any else self.settings.first_token_timeout_s
+                    waiting = self.settings.first_token_timeout_s
                     continue
                 waiting = None
                 if isinstance(event, GenerationDone):
@@ -237,7 +252,7 @@ class LLMResponder:
                 step.cancel()
                 with contextlib.suppress(BaseException):
                     await step
-            elif waiting is None or said_any:
+            elif not abandoned:
                 await stream.aclose()
 
     def _messages(self, request: LLMRequest) -> list[ChatMessage]:

@@ -9,7 +9,6 @@ import asyncio
 import json
 from typing import Any
 
-from catalog.cart import CartStore
 from catalog.models import Product
 from catalog.store import CatalogStore
 from catalog.tool_schemas import TOOL_SCHEMAS
@@ -39,9 +38,7 @@ class TurnTools:
         self.state = state
         self.session_id = session_id
         self.committed = committed
-        self.carts = CartStore()
-        for sku, (product_id, quantity) in state.cart.items():
-            self.carts.set(session_id, product_id, sku, quantity)
+        self.carts = state.cart_store(session_id)
         self.tools = CatalogTools(store, self.carts)
         self.products: list[Product] = []  # every product a result named, in order
 
@@ -54,7 +51,7 @@ class TurnTools:
             arguments["limit"] = min(int(arguments.get("limit") or _SEARCH_LIMIT), _SEARCH_LIMIT)
         result = await asyncio.to_thread(self.tools.call, call.name, arguments, session_id=self.session_id)
         if call.name in SIDE_EFFECTS or call.name == "view_cart":
-            self.state.cart = {sku: (pid, qty) for pid, sku, qty in self.carts.entries(self.session_id)}
+            self.state.keep_cart(self.carts, self.session_id)
         self._note_products(result)
         compact = _compact(result)
         return compact, json.dumps(compact, ensure_ascii=False)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 from catalog.models import Product
-from dialogue.finder import ProductFinder
 from dialogue.grounding import NAMED, title_coverage
 from dialogue.history import Message
 from dialogue.llm.facts import FactSheet
@@ -19,19 +18,21 @@ from dialogue.text import prepare
 from dialogue.turn import Turn
 
 _FILLERS = {"think": "filler_think", "lookup": "filler_lookup", "order": "filler_order"}
-FILLERS = tuple(_FILLERS.values())  # reply names
 _MODEL_SAYS_INSTEAD = {"product_description"}
 
 
 class ModelTurns:
-    def __init__(self, responder: LLMResponder, finder: ProductFinder, default: Locale):
+    def __init__(self, responder: LLMResponder, default: Locale):
         self.responder = responder
-        self.finder = finder
         self.default = default
 
     @property
     def uses_tools(self) -> bool:
         return self.responder.uses_tools
+
+    def filler_texts(self, locale: Locale) -> list[str]:
+        """What this language says while the model thinks (synthesised at start-up: no time for it later)."""
+        return [locale.replies[name] for name in _FILLERS.values() if locale.replies.get(name)]
 
     def reply(
         self,

@@ -14,14 +14,12 @@ from dialogue.turn import Turn
 
 
 def _tools(turn: Turn) -> tuple[CatalogTools, CartStore]:
-    carts = CartStore()
-    for sku, (product_id, quantity) in turn.state.cart.items():
-        carts.set(turn.session_id, product_id, sku, quantity)
+    carts = turn.state.cart_store(turn.session_id)
     return CatalogTools(turn.store, carts), carts
 
 
 def _keep(turn: Turn, carts: CartStore) -> None:
-    turn.state.cart = {sku: (product_id, quantity) for product_id, sku, quantity in carts.entries(turn.session_id)}
+    turn.state.keep_cart(carts, turn.session_id)
 
 
 def _subtotal(turn: Turn, cart: Cart) -> str:
