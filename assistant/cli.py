@@ -139,8 +139,16 @@ def _parser() -> argparse.ArgumentParser:
     show = config_commands.add_parser("defaults", help="print the built-in configuration as YAML")
     show.set_defaults(run=_config_defaults)
 
-    add_catalog_commands(commands, embedder_factory=load_embedder)
+    add_catalog_commands(
+        commands, embedder_factory=load_embedder, rankers={"dialogue": lambda store: _dialogue_ranker(store)}
+    )
     return parser
+
+
+def _dialogue_ranker(store):  # noqa: ANN001, ANN202 - see dialogue.evaluation.shown_products
+    from dialogue.evaluation import shown_products  # local: the dialogue loads only for `catalog eval`
+
+    return shown_products(load_embedder())(store)
 
 
 def _load_engines(config_path: str | None, llm_mode: str | None = None):

@@ -1,4 +1,4 @@
-"""`catalog import` and `catalog search` subcommands, registered into the app's argparse tree.
+"""`catalog import`, `search`, `eval` and `bench` subcommands, registered into the app's argparse tree.
 
 assistant/cli.py calls add_catalog_commands(subparsers) and passes the configured db path as --db's
 default via set_defaults(db=...) or the argument itself.
@@ -15,7 +15,8 @@ from pathlib import Path
 from catalog.importers.errors import CatalogImportError
 from catalog.importers.mapping import parse_map_args
 from catalog.importers.run import FORMATS, import_file
-from catalog.semantic import Embedder
+from catalog.retrieval_eval import Ranker, run_eval_command
+from catalog.semantic import MISS_MARGIN, Embedder
 from catalog.store import CatalogStore
 
 DEFAULT_DB = "catalog.db"
@@ -25,9 +26,11 @@ def add_catalog_commands(
     subparsers: argparse._SubParsersAction,
     default_db: str = DEFAULT_DB,
     embedder_factory: Callable[[], Embedder | None] | None = None,
+    rankers: dict[str, Ranker] | None = None,
 ) -> None:
     """`embedder_factory` gives the multilingual embedder (the app passes models.embedder.load_embedder);
-    without one, search and import use keywords only."""
+    without one, search and import use keywords only. `rankers` are extra rankings `catalog eval` scores
+    beside search (the app adds what the dialogue shows)."""
     catalog = subparsers.add_parser("catalog", help="import products/orders/policies, search the catalog")
     catalog.set_defaults(embedder_factory=embedder_factory or (lambda: None))
     sub = catalog.add_subparsers(dest="catalog_command", required=True)
@@ -69,10 +72,22 @@ def add_catalog_commands(
     search.add_argument("--db", default=default_db, help=f"SQLite catalog file (default: {default_db})")
     search.set_defaults(func=run_search)
 
+    evaluate = sub.add_parser("eval", help="graded retrieval test: top-1/top-3/MRR per language and method")
+    evaluate.add_argument("sets", nargs="+", type=Path, metavar="SET.yaml")
+    evaluate.add_argument(
+        "--miss-threshold",
+        type=float,
+        default=MISS_MARGIN,
+        help=f"match strength below which a request counts as 'not carried' (default {MISS_MARGIN})",
+    )
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(func=run_eval_command, rankers=rankers or {})
+
     bench = sub.add_parser("bench", help="import N generated products, time search, score multilingual queries")
     bench.add_argument("--products", type=int, default=10_000)
     bench.add_argument("--db", type=Path, help="catalog file to create (default: a temporary one)")
     bench.add_argument("--no-embeddings", action="store_true")
+    bench.add_argument("--readers", type=int, default=0, help="also time searches in N other processes during a sync")
     bench.set_defaults(func=_run_bench)
 
 

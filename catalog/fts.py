@@ -4,17 +4,64 @@ from __future__ import annotations
 
 import sqlite3
 
-from catalog.query import SearchFilters, fts_match_expression
+from catalog.query import SearchFilters, query_terms
 
 # Column weights for bm25(): title, brand, category, tags(+option values), description.
 _BM25 = "bm25(products_fts, 8.0, 3.0, 3.0, 3.0, 1.0)"
+# A word found in more products than this is looked for only in the words that name a product (title,
+# brand, kind, tags, options). Ranking every description that says "warm" or "soft" is what made keyword
+# search cost 20-100 ms at 100,000 products, and a word that common says little about which product.
+COMMON_WORD_PRODUCTS = 2000
+_NAMING_COLUMNS = "{title brand}"
+_MAX_TERMS = 32
+
+
+def term_counts(conn: sqlite3.Connection, text: str) -> dict[str, int]:
+    """Query term -> how many products contain it, counted up to COMMON_WORD_PRODUCTS + 1."""
+    counts: dict[str, int] = {}
+    for term in list(dict.fromkeys(query_terms(text)))[:_MAX_TERMS]:
+        try:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM products_fts WHERE products_fts MATCH ? LIMIT ?)",
+                [_quoted(term), COMMON_WORD_PRODUCTS + 1],
+            ).fetchone()
+        except sqlite3.OperationalError:
+            row = (0,)
+        counts[term] = int(row[0])
+    return counts
+
+
+def vocabulary_share(counts: dict[str, int]) -> float:
+    """Share of the query's words that occur anywhere in the catalog (0..1).
+
+    A question in another language than the catalog's shares few words with it, and the few it shares are
+    accidents ("cuisine", "pan", "red" in a brand name): keyword scores then deserve little weight.
+    """
+    return sum(n > 0 for n in counts.values()) / len(counts) if counts else 0.0
+
+
+def match_expression(counts: dict[str, int]) -> str | None:
+    """OR of quoted terms (any odd input becomes plain terms, never syntax); common words only in the
+    naming columns, words the catalog never uses left out."""
+    rare = [_quoted(t) for t, n in counts.items() if 0 < n <= COMMON_WORD_PRODUCTS]
+    common = [_quoted(t) for t, n in counts.items() if n > COMMON_WORD_PRODUCTS]
+    parts = rare + ([f"{_NAMING_COLUMNS} : ({' OR '.join(common)})"] if common else [])
+    return " OR ".join(parts) or None
+
+
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
 
 
 def keyword_candidates(
-    conn: sqlite3.Connection, text: str, filters: SearchFilters, limit: int
+    conn: sqlite3.Connection,
+    text: str,
+    filters: SearchFilters,
+    limit: int,
+    counts: dict[str, int] | None = None,
 ) -> list[tuple[str, float]]:
     """Best BM25 matches (higher score = better) that pass the filters."""
-    match = fts_match_expression(text)
+    match = match_expression(term_counts(conn, text) if counts is None else counts)
     if match is None:
         return []
     where, params = filters.where_sql()

@@ -1,4 +1,4 @@
-"""Search inputs: a forgiving FTS5 match expression from free text, and typed filters -> SQL."""
+"""Search inputs: query words from free text, and typed filters -> SQL."""
 
 from __future__ import annotations
 
@@ -158,14 +158,6 @@ def query_terms(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text or "").lower()
     words = [w for w in _WORD_RE.findall(text) if w != "_"]
     return [w for w in words if w not in STOP_WORDS]  # only stop words ("the") -> nothing to search
-
-
-def fts_match_expression(text: str) -> str | None:
-    """OR of quoted terms: any odd input (quotes, *, NEAR, AND) becomes plain terms, never syntax."""
-    terms = list(dict.fromkeys(query_terms(text)))[:32]
-    if not terms:
-        return None
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,18 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE variants ADD COLUMN stock_exact INTEGER NOT NULL DEFAULT 1;
     """,
     ),
+    (
+        4,
+        "embeddings of passage parts by text hash, shared by every product with the same part",
+        """
+        CREATE TABLE text_embeddings (
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL,                     -- float16 little-endian
+            PRIMARY KEY (model, text_hash)
+        ) WITHOUT ROWID;
+    """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -10,13 +10,12 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from catalog import rows
 from catalog.countries import normalize_country, normalize_topic
-from catalog.fts import filtered_ids, keyword_candidates
+from catalog.fts import filtered_ids, keyword_candidates, term_counts, vocabulary_share
 from catalog.models import Availability, Order, Policy, Product, SearchHit
 from catalog.order_ids import normalize_order_id
 from catalog.query import SearchFilters, query_terms
@@ -26,6 +25,8 @@ from catalog.variants import match_variants
 if TYPE_CHECKING:
     from catalog.semantic import Embedder
 
+SearchMethod = Literal["fused", "keywords", "embeddings"]
+
 
 class CatalogStore:
     def __init__(self, conn: sqlite3.Connection, path: str) -> None:
@@ -33,7 +34,6 @@ class CatalogStore:
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0  # transaction nesting: only the outermost one commits
-        self._filter_cache: dict[SearchFilters, frozenset[str]] = {}
         self._data_version = self._read_data_version()
         self.semantic: Any = None  # catalog.semantic.SemanticIndex when embeddings are available
 
@@ -90,7 +90,6 @@ class CatalogStore:
         version = self._read_data_version()
         if version != self._data_version:
             self._data_version = version
-            self._filter_cache.clear()
             if self.semantic is not None:
                 self.semantic.invalidate()
 
@@ -114,7 +113,6 @@ class CatalogStore:
             self._depth -= 1
             if self._depth == 0:
                 self._conn.execute("COMMIT")
-                self._filter_cache.clear()
 
     def upsert_products(self, products: Iterable[Product]) -> tuple[int, int]:
         """Insert or replace products by id (variants replaced too); returns (inserted, updated)."""
@@ -229,9 +227,20 @@ class CatalogStore:
                 variants.setdefault(r["product_id"], []).append(rows.variant_from_row(r))
         return [rows.product_from_row(prows[i], variants.get(i, [])) for i in ids if i in prows]
 
-    def search(self, query: str, limit: int = 5, **filters: Any) -> list[SearchHit]:
+    def search(
+        self,
+        query: str,
+        limit: int = 5,
+        *,
+        method: SearchMethod = "fused",
+        catalog_language: bool | None = None,
+        **filters: Any,
+    ) -> list[SearchHit]:
         """Ranked products for free text (any language) plus optional filters (see SearchFilters).
 
+        `method` picks keywords (BM25) or meaning (embeddings) alone instead of both fused, for evaluation.
+        `catalog_language`: the caller knows the query is (True) in the catalog's language, so keywords get
+        their full weight; by default that is judged from how many of its words the catalog uses.
         Never raises on odd query text. With no usable words, lists products passing the filters.
         """
         spec = filters.pop("filters", None) or SearchFilters.from_kwargs(**filters)
@@ -239,11 +248,16 @@ class CatalogStore:
         with self._lock:
             self._notice_other_writers()
         pool = max(limit * 4, 40)
-        if query_terms(query or ""):
-            with self._lock:
-                ranked = keyword_candidates(self._conn, query, spec, pool)
-            if self.semantic is not None and self.semantic.available:
-                ranked = self.semantic.fuse(query, ranked, spec, pool)
+        semantic = self.semantic if self.semantic is not None and self.semantic.available else None
+        if query_terms(query or "") or (method == "embeddings" and (query or "").strip()):
+            if semantic is None or method == "keywords":
+                with self._lock:
+                    ranked = keyword_candidates(self._conn, query, spec, pool)
+            elif method == "embeddings":
+                ranked = semantic.nearest(query, spec, pool)
+            else:
+                keyword, share = self._keyword_side(query, spec, pool)
+                ranked = semantic.fuse(query, keyword, spec, pool, 1.0 if catalog_language else share)
         elif spec.is_empty:
             return []  # nothing asked for: no hits rather than an arbitrary list
         else:
@@ -256,36 +270,43 @@ class CatalogStore:
         hits = _sort(hits, spec)
         return hits[:limit]
 
+    def _keyword_side(self, query: str, spec: SearchFilters, pool: int) -> tuple[list[tuple[str, float]], float]:
+        """Keyword candidates for fusion and the share of the query's words the catalog uses. None of them:
+        no keyword search at all (a question in another language). Filters come from the vector index's
+        masks, which are much cheaper than SQL over every variant."""
+        with self._lock:
+            counts = term_counts(self._conn, query)
+            share = vocabulary_share(counts)
+            if share == 0:
+                return [], 0.0
+            # Filtered: rank more candidates unfiltered, then keep those the mask lets through.
+            wide = pool if spec.is_empty else max(pool * 10, 400)
+            ranked = keyword_candidates(self._conn, query, SearchFilters(), wide, counts)
+        if not spec.is_empty and self.semantic is not None:
+            passing = self.semantic.passing(spec, [pid for pid, _ in ranked])
+            ranked = [hit for hit in ranked if hit[0] in passing]
+        return ranked[:pool], share
+
+    def vocabulary_share(self, query: str) -> float:
+        """Share of the query's words found in the catalog (see catalog.fts.vocabulary_share)."""
+        with self._lock:
+            return vocabulary_share(term_counts(self._conn, query))
+
+    def match_strength(self, query: str, **filters: Any) -> float | None:
+        """How clearly the catalog holds something of the query's meaning (SemanticIndex.match_strength);
+        None without an embedding model."""
+        if self.semantic is None or not self.semantic.available or not (query or "").strip():
+            return None
+        with self._lock:
+            self._notice_other_writers()
+        return self.semantic.match_strength(query, SearchFilters.from_kwargs(**filters))
+
     def similarity_margin(self, query: str, product_ids: Sequence[str]) -> dict[str, float]:
         """How much closer in meaning each product is to the query than the catalog's typical product
         (see SemanticIndex.margins); empty without an embedding model."""
         if self.semantic is None or not self.semantic.available:
             return {}
         return self.semantic.margins(query, list(product_ids))
-
-    def filtered_ids(self, spec: SearchFilters) -> frozenset[str]:
-        """Every product passing the filters. Cached until the next write: a shopper's filters ("under
-        $100, in stock") usually stay the same over several turns, and the full scan costs ~25 ms at 10k."""
-        key = replace(spec, sort="relevance")
-        with self._lock:
-            self._notice_other_writers()
-            found = self._filter_cache.get(key)
-            if found is None:
-                if len(self._filter_cache) >= 64:
-                    self._filter_cache.clear()
-                found = self._filter_cache[key] = frozenset(filtered_ids(self._conn, spec))
-            return found
-
-    def filter_ids(self, spec: SearchFilters, candidates: Sequence[str]) -> set[str]:
-        """The candidates that pass the filters."""
-        where, params = spec.where_sql()
-        out: set[str] = set()
-        with self._lock:
-            for start in range(0, len(candidates), 900):
-                chunk = list(candidates[start : start + 900])
-                sql = f"SELECT p.id FROM products p WHERE p.id IN ({', '.join('?' * len(chunk))}) AND {where}"
-                out.update(r[0] for r in self._conn.execute(sql, [*chunk, *params]))
-        return out
 
     def check_availability(self, product_id: str, size: str | None = None, color: str | None = None) -> Availability:
         product = self.get_product(product_id)

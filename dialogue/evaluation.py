@@ -8,6 +8,7 @@ import statistics
 import time
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,3 +197,15 @@ def evaluate(
     if dialogue.model is not None:
         report["model"] = dialogue.model.responder.stats.summary()
     return report
+
+
+def shown_products(embedder: object | None) -> Callable[[CatalogStore], Callable[[str, str], list[str]]]:
+    """A `catalog eval` ranking: the products the dialogue shows for one shopper sentence (its first turn),
+    best first, after its glossary, filters and "we don't carry that"; empty when it finds nothing."""
+
+    def over(store: CatalogStore) -> Callable[[str, str], list[str]]:
+        dialogue = DialogueManager(store, None, embedder)
+        dialogue.router.wait_until_ready()
+        return lambda text, language: [p.id for p in dialogue.respond_now(text, language).products]
+
+    return over

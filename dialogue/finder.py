@@ -17,6 +17,9 @@ _SEARCH_LIMIT = 8
 class Found:
     matches: list[ProductMatch] = field(default_factory=list)
     by_meaning: bool = False  # no shared words: the catalog holds something of that meaning
+    # Nothing matched, but these stand a little above the rest of the catalog in meaning: worth offering as
+    # "the closest we have", never as what was asked for.
+    closest: list[Product] = field(default_factory=list)
 
     @property
     def named(self) -> Product | None:
@@ -48,10 +51,11 @@ class Found:
 
 
 class ProductFinder:
-    def __init__(self, store: CatalogStore, match_threshold: float, semantic_margin: float):
+    def __init__(self, store: CatalogStore, match_threshold: float, semantic_margin: float, closest_margin: float):
         self.store = store
         self.match_threshold = match_threshold
         self.semantic_margin = semantic_margin
+        self.closest_margin = min(closest_margin, semantic_margin)
 
     def find(self, query: str, filters: SearchFilters | None = None, same_language: bool = False) -> Found:
         """`same_language`: the shopper speaks the catalog's language, so a product they mean shares at
@@ -63,7 +67,7 @@ class ProductFinder:
                 return Found()
             hits = self.store.search("", limit=_SEARCH_LIMIT, filters=filters)
             return Found([ProductMatch(h.product, 1.0, 0.0) for h in hits], by_meaning=True)
-        hits = self.store.search(query, limit=_SEARCH_LIMIT, filters=filters)
+        hits = self.store.search(query, limit=_SEARCH_LIMIT, filters=filters, catalog_language=same_language or None)
         matches = ranked_matches(query, hits, self.match_threshold)
         if matches or not hits:
             return Found(matches)
@@ -71,14 +75,15 @@ class ProductFinder:
         # the catalog clearly holds something of that meaning.
         top = hits[:3]
         margins = self.store.similarity_margin(naming_words(query) or query, [h.product.id for h in top])
+        eligible = [h for h in top if not same_language or shares_a_word(query, h.product)]
         kept = [
             ProductMatch(h.product, margins[h.product.id], 0.0)
-            for h in top
+            for h in eligible
             if margins.get(h.product.id, -1.0) >= self.semantic_margin
-            and (not same_language or shares_a_word(query, h.product))
         ]
         if not kept:
-            return Found()
+            near = [h.product for h in eligible if margins.get(h.product.id, -1.0) >= self.closest_margin]
+            return Found(closest=near)
         best = kept[0].coverage
         # Near the best in meaning: the other choices of the same kind.
         kept = [m for m in kept if m.coverage >= best - 0.02]

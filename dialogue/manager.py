@@ -55,7 +55,9 @@ class DialogueManager:
             embedder,
             self.settings.example_similarity,
         )
-        self.finder = ProductFinder(store, self.settings.match_threshold, self.settings.semantic_margin)
+        self.finder = ProductFinder(
+            store, self.settings.match_threshold, self.settings.semantic_margin, self.settings.closest_margin
+        )
         self.vocabulary = CatalogVocabulary.of(store)
         self._brands = {prepare(k, False): v for k, v in self.vocabulary.brands.items()}
         self.catalog_language = base_language(self.settings.language.default)

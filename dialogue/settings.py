@@ -11,6 +11,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from catalog.semantic import MISS_MARGIN
 from dialogue.llm.settings import LLMSettings
 from dialogue.replies import template_fields
 from dialogue.safe_regex import check_pattern
@@ -147,6 +148,13 @@ class DialogueSettings(_Strict):
         le=1,
         description="with no shared words, how far above the catalog's median similarity (multilingual-e5 "
         "cosine) a product must stand to count as what the shopper asked for",
+    )
+    closest_margin: float = Field(
+        MISS_MARGIN,
+        ge=0,
+        le=1,
+        description="below semantic_margin but at least this far above the median: offered as 'the closest we "
+        "have' instead of 'we don't carry that' (calibrated on the retrieval sets, see `catalog eval`)",
     )
     example_similarity: float = Field(
         0.9, ge=0, le=1, description="how close in meaning (e5 cosine) a sentence must be to an intent's example"

@@ -107,7 +107,10 @@ def test_questions_in_other_languages_find_english_products_by_meaning(tmp_path)
         ("Avez-vous une voiture de sport ?", "fr"),
     ]:
         reply = dialogue.respond_now(question, language)
-        assert reply.products == [], reply.text  # nothing like it in the catalog: said so, nothing invented
+        # Nothing like it in the catalog: said so, nothing invented. A product a little nearer in meaning than
+        # the rest may be offered, but only as "the closest", never as what was asked for.
+        templates = {piece.template for piece in reply.pieces_said}
+        assert reply.products == [] or templates == {"closest_match"}, reply.text
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,8 @@ def test_a_spoken_open_question_is_answered_by_the_model_through_the_voice_path(
 def test_cutting_off_a_model_answer_stops_generation_and_history_keeps_what_was_heard(llm_engines, llm, say):
     engines = llm_engines
     engines.dialogue.settings.llm.start_timeout_s = 60  # speed is the benchmark's business; this is behaviour
-    long_answer = say("What is the difference between the AirWave and the VoltEdge earbuds? Tell me everything.")
+    # Advice goes to the model however Whisper spells the brand (a misheard comparison gets "which one?").
+    long_answer = say("Are wireless earbuds good for running in the rain? Tell me everything you know.")
     conversation = WavFileConversation(
         [read_audio_file(long_answer), read_audio_file(say("Do you have wireless earbuds?"))], barge_in_after=3.0
     )

@@ -8,6 +8,7 @@ from catalog.models import Product
 from catalog.tool_results import ToolError
 from catalog.tools import MAX_QUANTITY, CatalogTools
 from dialogue.grounding import coverage, format_price
+from dialogue.references import closest_in_meaning
 from dialogue.replies import Reply
 from dialogue.state import OpenQuestion
 from dialogue.turn import Turn
@@ -144,6 +145,10 @@ def remove(turn: Turn) -> Reply:
     if not named and turn.slots.rest:  # "把剪刀删掉": the cart's products that the words name, in any language
         about = {p.id for p in turn.find(turn.slots.rest).products}
         named = [p for p in in_cart if p.id in about]
+        if not named and len(in_cart) > 1:
+            # Nothing in the whole catalog clearly named, but among the cart's own lines one may stand out in
+            # meaning; never fall back to the last product mentioned when the shopper named another.
+            named = list(closest_in_meaning(turn.slots.rest, tuple(in_cart), turn.finder))
     if len(in_cart) == 1 and not turn.slots.rest:
         product = in_cart[0]
     elif len(named) == 1:

@@ -118,6 +118,11 @@ def search(turn: Turn) -> Reply:
             return _none_within(turn, query)
     if turn.inferred and turn.state.focus is not None and filters.is_empty:
         return details(turn, turn.state.focus)  # "能保冷多长时间？": a question about the product in focus
+    if found.closest:
+        # Not clearly what was asked for, but nearer in meaning than the rest of the catalog: offered as the
+        # closest, so a shopper who meant it still finds it and one who did not hears that we may not have it.
+        turn.say.add("closest_match", found.closest[:3], items=turn.locale_items(found.closest[:3], with_price=True))
+        return turn.reply(found.closest[:3], resolved=False)
     if not turn.speaks_catalog_language and not turn.names_a_product():
         turn.say.add("fallback")  # "liebsten", "format": not product names, so not "we don't carry liebsten"
         return turn.reply([], resolved=False)
