@@ -74,12 +74,31 @@ class CatalogSettings(_Strict):
         return path
 
 
+class PrivacySettings(_Strict):
+    redact_personal_data: bool = Field(
+        True,
+        description="take card numbers (with their security code and expiry), e-mail addresses and phone "
+        "numbers out of handoff records and of conversations sent to a model for a summary",
+    )
+
+
+class ServerSettings(_Strict):
+    agent_token: str | None = Field(
+        None,
+        min_length=16,
+        description="bearer token for /api/handoffs (the environment variable VOICE_ASSISTANT_AGENT_TOKEN "
+        "takes precedence); with neither, the handoff API is disabled",
+    )
+
+
 class AssistantConfig(_Strict):
     asr: AsrSettings = Field(default_factory=AsrSettings)
     tts: TtsSettings = Field(default_factory=TtsSettings)
     dialogue: DialogueSettings = Field(default_factory=DialogueSettings)
     barge_in: BargeInSettings = Field(default_factory=BargeInSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
 
 class ConfigError(ValueError):

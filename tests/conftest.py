@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
 import socket
 import subprocess
 import sys
@@ -20,7 +21,8 @@ import soundfile as sf
 from assistant.config import AssistantConfig
 
 _MODEL_FIXTURES = {"engines", "live_server", "english_voice", "say", "llm", "llm_engines", "llama_server"}
-SMALL_LLM = "qwen2.5-coder-0.5b-instruct-q4_k_m"  # the OpenAI-compatible server's model in tests
+SMALL_LLM = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+AGENT_TOKEN = "test-agent-token-5f1c9a7e"  # the live server's /api/handoffs token  # the OpenAI-compatible server's model in tests
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -86,9 +88,11 @@ def engines(config):
 @pytest.fixture(scope="session")
 def live_server(engines):
     """A real uvicorn server on loopback sharing the test run's models; yields its base URL."""
+    from assistant.server.agent_auth import TOKEN_ENV
     from assistant.server.app import create_app
     from assistant.server.run import BackgroundServer
 
+    os.environ[TOKEN_ENV] = AGENT_TOKEN  # the handoff API is off without one
     app = create_app(engines=engines)
     with BackgroundServer(app) as server:
         yield server.url

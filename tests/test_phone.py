@@ -12,7 +12,9 @@ import httpx
 import numpy as np
 
 from assistant.callers import PhoneCaller
-from tests.conftest import load_16k
+from tests.conftest import AGENT_TOKEN, load_16k
+
+AGENT = {"Authorization": f"Bearer {AGENT_TOKEN}"}  # the live server's handoff API token
 
 # Whisper-base often mishears product names and prices on the 8 kHz telephone band ("TrailRunner" ->
 # "trail run or", "$118.99" -> "$180.99"), so the caller listens for a kind of product it hears reliably.
@@ -56,7 +58,11 @@ def test_barge_in_clears_the_call_and_the_agent_sees_only_what_was_heard(live_se
     assert "media" in kinds[cleared_at:], "after the clear, the interrupting question is answered"
     assert "hiking boots" in _heard_words(engines, second.heard_audio())
 
-    [record] = [r for r in httpx.get(f"{live_server}/handoffs").json() if r["caller"].get("callSid") == "CAbarge"]
+    [record] = [
+        r
+        for r in httpx.get(f"{live_server}/api/handoffs", headers=AGENT).json()
+        if r["caller"].get("callSid") == "CAbarge"
+    ]
     assert record["channel"] == "phone" and record["reason"] == "dtmf 0"
     assert record["caller"]["customer"] == "c-42"
     asked, cut = record["transcript"][:2]

@@ -13,6 +13,7 @@ import websockets
 from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import ConnectionClosed
 
+from tests.conftest import AGENT_TOKEN
 from tests.wire import (
     BROWSER_FRAME,
     CONNECTED,
@@ -32,6 +33,8 @@ from tests.wire import (
     words,
     ws_url,
 )
+
+AGENT = {"Authorization": f"Bearer {AGENT_TOKEN}"}  # the live server's handoff API token
 
 
 # ---- plain HTTP -----------------------------------------------------------------------------------
@@ -63,7 +66,7 @@ def test_health_ready_metrics_and_docs(live_server):
         docs = http.get("/docs")
         assert docs.status_code == 200 and "swagger" in docs.text.lower()
         spec = http.get("/openapi.json").json()
-        assert {"/healthz", "/readyz", "/metrics", "/handoffs", "/twilio/voice"} <= set(spec["paths"])
+        assert {"/healthz", "/readyz", "/metrics", "/api/handoffs", "/twilio/voice"} <= set(spec["paths"])
         operation_ids = [op["operationId"] for path in spec["paths"].values() for op in path.values()]
         assert len(operation_ids) == len(set(operation_ids))  # client generators need them unique
 
@@ -148,7 +151,7 @@ def test_browser_handoff_button(live_server, say):
 
     session, handoff, heard, shown = asyncio.run(main())
     assert handoff["reason"] == "button" and handoff["language"] == "en"
-    records = [r for r in httpx.get(f"{live_server}/handoffs").json() if r["session"] == session]
+    records = [r for r in httpx.get(f"{live_server}/api/handoffs", headers=AGENT).json() if r["session"] == session]
     assert len(records) == 1
     record = records[0]
     assert record["channel"] == "browser" and record["reason"] == "button"
@@ -185,7 +188,11 @@ def test_phone_handoff_on_zero(live_server):
 
     media = asyncio.run(main())
     assert media["streamSid"] == "MZzero"
-    records = [r for r in httpx.get(f"{live_server}/handoffs").json() if r["caller"].get("callSid") == call_sid]
+    records = [
+        r
+        for r in httpx.get(f"{live_server}/api/handoffs", headers=AGENT).json()
+        if r["caller"].get("callSid") == call_sid
+    ]
     assert len(records) == 1  # "5" asked for nothing
     record = records[0]
     assert record["channel"] == "phone" and record["reason"] == "dtmf 0"

@@ -7,10 +7,12 @@ import logging
 import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import FastAPI, Request, WebSocket
+from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -18,6 +20,7 @@ from assistant.config import AssistantConfig
 from assistant.engines import Engines
 from assistant.handoff import HandoffDesk
 from assistant.reload import watch_catalog_export, watch_config
+from assistant.server.agent_auth import TOKEN_ENV, agent_token, bearer, require_agent
 from assistant.server.conversations import Conversations
 from assistant.server.metrics import Metrics
 from assistant.transports.browser import BrowserTransport
@@ -25,6 +28,7 @@ from assistant.transports.twilio import TwilioTransport, twiml_connect
 from assistant.transports.websocket import WebSocketLimits, WebSocketTransport, to_json
 
 log = logging.getLogger(__name__)
+AgentCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 _TRY_AGAIN_LATER = 1013  # WebSocket close code: the server is not ready yet
 # Webhook fields passed on to the stream; `language` comes from the webhook URL (/twilio/voice?language=es).
@@ -38,7 +42,7 @@ class ServerState:
         self.config = config
         self.limits = limits
         self.metrics = Metrics()
-        self.desk = HandoffDesk()
+        self.desk = HandoffDesk(redact=config.privacy.redact_personal_data)
         self.conversations: Conversations | None = None
         self.load_error: str | None = None
         if engines is not None:
@@ -98,6 +102,9 @@ def create_app(
         description="Shoppers talk from a browser tab or a phone call. WebSocket protocols: see README.",
     )
     app.state.server = state
+    app.state.agent_token = agent_token(state.config)
+    if app.state.agent_token is None:
+        log.warning("the handoff API (/api/handoffs) is disabled: set %s to enable it", TOKEN_ENV)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -120,9 +127,26 @@ def create_app(
     async def metrics() -> Response:
         return Response(state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/handoffs", summary="Conversations waiting for a person, with their whole transcript")
-    async def handoffs() -> list[dict]:
+    @app.get(
+        "/api/handoffs",
+        summary="Conversations waiting for a person, with their whole transcript (personal data redacted)",
+        responses={401: {"description": "missing or wrong token"}, 503: {"description": "no token configured"}},
+    )
+    async def handoffs(request: Request, credentials: AgentCredentials = None) -> list[dict]:
+        require_agent(request, credentials)
         return [record.to_json() for record in state.desk.records]
+
+    @app.get(
+        "/api/handoffs/{handoff_id}",
+        summary="One handoff: reason, channel, transcript, products, cart and summary",
+        responses={401: {"description": "missing or wrong token"}, 404: {"description": "no such handoff"}},
+    )
+    async def handoff(handoff_id: str, request: Request, credentials: AgentCredentials = None) -> dict:
+        require_agent(request, credentials)
+        record = state.desk.get(handoff_id[:64])
+        if record is None:
+            raise HTTPException(404, "no such handoff")
+        return record.to_json()
 
     async def twilio_voice(request: Request) -> Response:
         fields = dict(request.query_params)

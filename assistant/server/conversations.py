@@ -104,7 +104,7 @@ class Conversations:
                     session.history.messages, event["reason"], list(dict.fromkeys(products)), state.cart_items
                 ),
             )
-            self.desk.add(record)
+            record = self.desk.add(record)
             llm = self.engines.llm
             if llm is not None and self.engines.config.dialogue.llm.summaries:
                 task = asyncio.create_task(self.desk.summarise(record, list(session.history.messages), llm))

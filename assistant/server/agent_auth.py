@@ -1,0 +1,34 @@
+"""Who may read handoffs: a bearer token from the environment (VOICE_ASSISTANT_AGENT_TOKEN) or the config,
+checked in constant time. With no token configured the handoff API is off, and the server says so at start."""
+
+from __future__ import annotations
+
+import hmac
+import os
+
+from fastapi import HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from assistant.config import AssistantConfig, ConfigError
+
+TOKEN_ENV = "VOICE_ASSISTANT_AGENT_TOKEN"
+_MIN_TOKEN = 16
+bearer = HTTPBearer(auto_error=False, description=f"the agent token ({TOKEN_ENV} or server.agent_token)")
+
+
+def agent_token(config: AssistantConfig) -> str | None:
+    """The configured token, or None (the API is then disabled). A token too short to be a secret is refused."""
+    token = os.environ.get(TOKEN_ENV) or config.server.agent_token
+    if token is not None and len(token) < _MIN_TOKEN:
+        raise ConfigError(f"{TOKEN_ENV} must be at least {_MIN_TOKEN} characters")
+    return token
+
+
+def require_agent(request: Request, credentials: HTTPAuthorizationCredentials | None) -> None:
+    """Raise 503 when no token is configured, 401 when the request's bearer token is missing or wrong."""
+    expected = request.app.state.agent_token
+    if expected is None:
+        raise HTTPException(503, f"the handoff API is disabled: set {TOKEN_ENV} (or server.agent_token)")
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+        raise HTTPException(401, "missing or wrong agent token", headers={"WWW-Authenticate": "Bearer"})
