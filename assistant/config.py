@@ -89,6 +89,22 @@ class ServerSettings(_Strict):
         description="bearer token for /api/handoffs (the environment variable VOICE_ASSISTANT_AGENT_TOKEN "
         "takes precedence); with neither, the handoff API is disabled",
     )
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^/\s]+/?$",
+        description="how callers' providers reach this server (https://shop.example); the phone line's stream "
+        "URL is built from it instead of from request headers",
+    )
+    trust_proxy_headers: bool = Field(
+        False, description="without public_url: take the host and scheme from X-Forwarded-Host/-Proto"
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="pages on other sites allowed to open the browser conversation (https://shop.example); "
+        "the server's own page always is",
+    )
+    max_sessions: int = Field(200, ge=1, le=100_000, description="conversations at once, in all")
+    max_sessions_per_client: int = Field(20, ge=1, le=100_000, description="conversations at once per address")
 
 
 class AssistantConfig(_Strict):

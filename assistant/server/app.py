@@ -8,7 +8,7 @@ import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -20,6 +20,7 @@ from assistant.config import AssistantConfig
 from assistant.engines import Engines
 from assistant.handoff import HandoffDesk
 from assistant.reload import watch_catalog_export, watch_config
+from assistant.server.admission import POLICY_VIOLATION, TRY_AGAIN_LATER, Admission
 from assistant.server.agent_auth import TOKEN_ENV, agent_token, bearer, require_agent
 from assistant.server.conversations import Conversations
 from assistant.server.metrics import Metrics
@@ -30,7 +31,8 @@ from assistant.transports.websocket import WebSocketLimits, WebSocketTransport, 
 log = logging.getLogger(__name__)
 AgentCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-_TRY_AGAIN_LATER = 1013  # WebSocket close code: the server is not ready yet
+_MAX_WEBHOOK_BYTES = 64 * 1024  # Twilio's webhook form is a few hundred bytes
+_MAX_PARAMETER_CHARS = 128  # a phone number, a call sid, a language: echoed into TwiML, so bounded
 # Webhook fields passed on to the stream; `language` comes from the webhook URL (/twilio/voice?language=es).
 _CALL_PARAMETERS = {"From": "from", "To": "to", "CallSid": "callSid", "language": "language"}
 
@@ -43,6 +45,8 @@ class ServerState:
         self.limits = limits
         self.metrics = Metrics()
         self.desk = HandoffDesk(redact=config.privacy.redact_personal_data)
+        server = config.server
+        self.admission = Admission(server.max_sessions, server.max_sessions_per_client, server.allowed_origins)
         self.conversations: Conversations | None = None
         self.load_error: str | None = None
         if engines is not None:
@@ -151,9 +155,14 @@ def create_app(
     async def twilio_voice(request: Request) -> Response:
         fields = dict(request.query_params)
         if request.method == "POST":
-            fields |= dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
-        parameters = {name: fields[key] for key, name in _CALL_PARAMETERS.items() if fields.get(key)}
-        return Response(twiml_connect(_stream_url(request), parameters), media_type="application/xml")
+            body = await _bounded_body(request, _MAX_WEBHOOK_BYTES)
+            fields |= dict(parse_qsl(body.decode("utf-8", "replace")))
+        parameters = {
+            name: _printable(fields[key])[:_MAX_PARAMETER_CHARS]
+            for key, name in _CALL_PARAMETERS.items()
+            if fields.get(key)
+        }
+        return Response(twiml_connect(_stream_url(request, state.config), parameters), media_type="application/xml")
 
     for method in ("POST", "GET"):  # Twilio posts by default; GET is a per-number choice. One operation id each.
         app.add_api_route(
@@ -173,6 +182,22 @@ def create_app(
         await _converse(websocket, TwilioTransport)
 
     async def _converse(websocket: WebSocket, transport_type: type[WebSocketTransport]) -> None:
+        if transport_type is BrowserTransport and not state.admission.origin_allowed(
+            websocket.headers.get("origin"), websocket.headers.get("host")
+        ):
+            await _refuse(websocket, POLICY_VIOLATION, "this page's origin may not talk to the assistant")
+            return
+        client = websocket.client.host if websocket.client else "unknown"
+        refused = state.admission.admit(client)
+        if refused is not None:
+            await _refuse(websocket, TRY_AGAIN_LATER, refused)
+            return
+        try:
+            await _admitted(websocket, transport_type)
+        finally:
+            state.admission.release(client)
+
+    async def _admitted(websocket: WebSocket, transport_type: type[WebSocketTransport]) -> None:
         await websocket.accept()
         if state.conversations is None:
             if transport_type is BrowserTransport:
@@ -185,7 +210,7 @@ def create_app(
                         }
                     )
                 )
-            await websocket.close(code=_TRY_AGAIN_LATER, reason="models are still loading")
+            await websocket.close(code=TRY_AGAIN_LATER, reason="models are still loading")
             return
         transport = transport_type(websocket, uuid.uuid4().hex[:12], state.limits)
         if isinstance(transport, BrowserTransport):
@@ -195,8 +220,42 @@ def create_app(
     return app
 
 
-def _stream_url(request: Request) -> str:
-    """wss://host/twilio/stream as the caller's provider reaches us (behind a proxy too)."""
-    scheme = request.headers.get("x-forwarded-proto", request.url.scheme).split(",")[0].strip()
-    host = request.headers.get("x-forwarded-host", request.headers.get("host", request.url.netloc))
+def _stream_url(request: Request, config: AssistantConfig) -> str:
+    """wss://host/twilio/stream as the caller's provider reaches us: from the configured public URL, else the
+    request's Host (X-Forwarded-* only when the config says a proxy sets them: anyone can send them)."""
+    server = config.server
+    if server.public_url:
+        public = urlsplit(server.public_url)
+        scheme, host = public.scheme, public.netloc
+    elif server.trust_proxy_headers:
+        scheme = request.headers.get("x-forwarded-proto", request.url.scheme).split(",")[0].strip()
+        host = request.headers.get("x-forwarded-host", request.headers.get("host", request.url.netloc)).split(",")[0]
+    else:
+        scheme, host = request.url.scheme, request.headers.get("host", request.url.netloc)
+    host = _printable(host.strip())[:_MAX_PARAMETER_CHARS]
     return f"{'wss' if scheme == 'https' else 'ws'}://{host}/twilio/stream"
+
+
+async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
+    """Accept only to close at once with a code and reason the client can show (a refused handshake shows
+    neither)."""
+    await websocket.accept()
+    await websocket.close(code=code, reason=reason)
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    """The request body, or 413 as soon as it is bigger than `limit` (never read whole into memory)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"request body over {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, f"request body over {limit} bytes")
+    return bytes(body)
+
+
+def _printable(text: str) -> str:
+    """Control characters out: a value a client sent must not forge lines in a log or a document."""
+    return "".join(ch for ch in text if ch.isprintable())

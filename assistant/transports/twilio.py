@@ -69,7 +69,7 @@ class TwilioTransport(WebSocketTransport):
                 self.playout.acknowledged(str(name))
         elif event == "dtmf":
             digit = str(_section(message, "dtmf").get("digit", ""))
-            log.info("phone session %s: caller pressed %s", self.session_id, digit)
+            log.info("phone session %s: caller pressed %s", self.session_id, short(digit, 8))
             if digit == HANDOFF_DIGIT:
                 self.on_handoff(f"dtmf {digit}")
         elif event == "stop":
@@ -96,7 +96,7 @@ class TwilioTransport(WebSocketTransport):
         self.call = {"callSid": str(start.get("callSid", ""))} | {str(k): str(v) for k, v in params.items()}
         if language := self.call.get("language"):  # <Parameter name="language" value="es"/> on the line's TwiML
             self.on_language_hint(language)
-        log.info("phone session %s: call %s started", self.session_id, self.call["callSid"])
+        log.info("phone session %s: call %s started", self.session_id, short(self.call["callSid"]))
 
     def _media(self, message: dict) -> bytes | None:
         if self.stream_sid is None:

@@ -1,0 +1,102 @@
+"""The server's edge: browser sockets only from allowed origins, caps on conversations at once (in all and per
+client) with a close code and reason, a bounded webhook body, call parameters bounded and without control
+characters, and a stream URL that request headers cannot redirect."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from assistant.config import AssistantConfig
+from assistant.server.admission import POLICY_VIOLATION, TRY_AGAIN_LATER, Admission
+from assistant.server.app import create_app
+
+
+def _client(**server: object) -> TestClient:
+    return TestClient(create_app(AssistantConfig.model_validate({"server": server})))
+
+
+def _close_of(client: TestClient, path: str = "/ws", **headers: str) -> tuple[int, str]:
+    """The close code and reason the server gives a new socket (1013 'still starting' when admitted: these
+    tests load no models)."""
+    try:
+        with client.websocket_connect(path, headers=headers) as socket:
+            socket.receive_text()
+            socket.receive_text()
+    except WebSocketDisconnect as closed:
+        return closed.code, closed.reason
+    raise AssertionError("the server did not close the socket")
+
+
+def test_a_page_on_another_site_cannot_open_the_conversation() -> None:
+    client = _client(allowed_origins=["https://partner.example"])
+    assert _close_of(client, origin="https://evil.example") == (
+        POLICY_VIOLATION,
+        "this page's origin may not talk to the assistant",
+    )
+    assert _close_of(client, origin="https://partner.example")[0] == TRY_AGAIN_LATER  # admitted
+    assert _close_of(client, origin="http://testserver")[0] == TRY_AGAIN_LATER  # the server's own page
+    assert _close_of(client)[0] == TRY_AGAIN_LATER  # not a browser: no Origin, limited by the caps
+
+
+def test_conversations_at_once_are_capped_per_client_and_in_all() -> None:
+    admission = Admission(max_sessions=3, max_sessions_per_client=2, allowed_origins=[])
+    assert admission.admit("10.0.0.1") is None and admission.admit("10.0.0.1") is None
+    assert "per client" in (admission.admit("10.0.0.1") or "")
+    assert admission.admit("10.0.0.2") is None
+    assert "limit of 3" in (admission.admit("10.0.0.3") or "")
+    admission.release("10.0.0.1")
+    assert admission.admit("10.0.0.3") is None and admission.open_sessions == 3
+
+
+def test_a_socket_over_the_cap_is_closed_with_try_again_later() -> None:
+    app = create_app(AssistantConfig.model_validate({"server": {"max_sessions_per_client": 1}}))
+    app.state.server.admission.admit("testclient")  # one conversation from this client is open
+    code, reason = _close_of(TestClient(app))
+    assert code == TRY_AGAIN_LATER and "per client" in reason
+    app.state.server.admission.release("testclient")
+    assert _close_of(TestClient(app), "/twilio/stream") == (TRY_AGAIN_LATER, "models are still loading")  # admitted
+    assert app.state.server.admission.open_sessions == 0  # every closed socket gave its place back
+
+
+def test_the_webhook_reads_no_more_than_64_kib() -> None:
+    client = _client()
+    answer = client.post(
+        "/twilio/voice",
+        content=b"From=" + b"1" * 100_000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 413 and "65536" in answer.json()["detail"]
+
+
+def test_call_parameters_are_bounded_and_printable() -> None:
+    answer = _client().post("/twilio/voice", data={"From": "+1555\n[forged] log line" + "9" * 500, "CallSid": "CA1"})
+    assert answer.status_code == 200
+    assert "\n" not in answer.text and "9" * 129 not in answer.text and 'value="CA1"' in answer.text
+
+
+@pytest.mark.parametrize(
+    "server, headers, url",
+    [
+        ({}, {"x-forwarded-host": "evil.example", "x-forwarded-proto": "https"}, "ws://testserver/twilio/stream"),
+        (
+            {"public_url": "https://shop.example"},
+            {"x-forwarded-host": "evil.example"},
+            "wss://shop.example/twilio/stream",
+        ),
+        (
+            {"trust_proxy_headers": True},
+            {"x-forwarded-host": "shop.example", "x-forwarded-proto": "https"},
+            "wss://shop.example/twilio/stream",
+        ),
+    ],
+)
+def test_the_stream_url_comes_from_config_not_from_whoever_sends_headers(server, headers, url) -> None:
+    answer = _client(**server).post("/twilio/voice", data={"CallSid": "CA1"}, headers=headers)
+    assert f'url="{url}"' in answer.text
+
+
+def test_a_bad_public_url_is_a_config_error() -> None:
+    with pytest.raises(ValueError, match="public_url"):
+        AssistantConfig.model_validate({"server": {"public_url": "shop.example/path"}})
