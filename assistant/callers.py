@@ -12,16 +12,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
 
+import httpx
 import numpy as np
 import soxr
 import websockets
 
 from asr.endpointer import frame_level_db
 from assistant.audio_io import PIPELINE_RATE
+from assistant.server.twilio_auth import AUTH_TOKEN_ENV, signature
 from assistant.transports import mulaw
 from assistant.transports.base import PlayoutClock
 from assistant.transports.wav_file import pace
@@ -98,6 +102,7 @@ class Caller:
     path = "/"
 
     def __init__(self, base_url: str, reply_timeout_s: float = 30.0, settle_s: float = 1.0):
+        self.base_url = base_url
         self.url = base_url.replace("http://", "ws://").replace("https://", "wss://").rstrip("/") + self.path
         self.reply_timeout_s = reply_timeout_s
         self.settle_s = settle_s  # quiet after the reply has played before the next question
@@ -289,12 +294,16 @@ class PhoneCaller(Caller):
         super().__init__(*args, **kwargs)
         self.stream_sid = "MZ" + call_sid
         self.call_sid = call_sid
-        self.parameters = parameters or {}
+        self.parameters = parameters or {}  # besides what the webhook's TwiML passes on
         self.clears = 0
         self._sequence = 0
         self._pending_audio: list[np.ndarray] = []  # media since the last mark
 
     async def opened(self) -> None:
+        # As Twilio does: the webhook first; its TwiML's parameters (the stream's one-time token among them)
+        # come back in the stream's start event.
+        twiml = await asyncio.to_thread(dial, self.base_url, self.call_sid)
+        self.parameters = twiml | self.parameters
         await self._event({"event": "connected", "protocol": "Call", "version": "1.0.0"})
         await self._event(
             {
@@ -353,3 +362,18 @@ class PhoneCaller(Caller):
     async def _event(self, body: dict) -> None:
         self._sequence += 1
         await self.send(json.dumps({"sequenceNumber": str(self._sequence), "streamSid": self.stream_sid} | body))
+
+
+def dial(base_url: str, call_sid: str, caller: str = "+15550100000", auth_token: str | None = None) -> dict[str, str]:
+    """What Twilio does when a call comes in: POST the webhook, signed with the account's auth token (given,
+    or TWILIO_AUTH_TOKEN) when there is one, and read the stream's parameters from the TwiML it answers."""
+    url = base_url.rstrip("/") + "/twilio/voice"
+    form = {"CallSid": call_sid, "From": caller, "To": "+15550199999", "AccountSid": "AC0000"}
+    token = auth_token or os.environ.get(AUTH_TOKEN_ENV)
+    headers = {"X-Twilio-Signature": signature(token, url, form)} if token else {}
+    response = httpx.post(url, data=form, headers=headers, timeout=30)
+    response.raise_for_status()
+    stream = ElementTree.fromstring(response.text).find("./Connect/Stream")
+    if stream is None:
+        raise ValueError(f"{url} answered TwiML without a <Stream>")
+    return {str(p.get("name")): str(p.get("value")) for p in stream.findall("Parameter")}

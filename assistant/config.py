@@ -103,6 +103,16 @@ class ServerSettings(_Strict):
         description="pages on other sites allowed to open the browser conversation (https://shop.example); "
         "the server's own page always is",
     )
+    twilio_auth_token: str | None = Field(
+        None,
+        description="the Twilio account's auth token, to check each webhook's X-Twilio-Signature (the environment "
+        "variable TWILIO_AUTH_TOKEN takes precedence); without it the phone line is refused unless development",
+    )
+    development: bool = Field(
+        False,
+        description="accept unsigned Twilio webhooks and phone streams without the webhook's one-time token: "
+        "for trying the phone line locally, never in production",
+    )
     max_sessions: int = Field(200, ge=1, le=100_000, description="conversations at once, in all")
     max_sessions_per_client: int = Field(20, ge=1, le=100_000, description="conversations at once per address")
 

@@ -22,7 +22,8 @@ from assistant.config import AssistantConfig
 
 _MODEL_FIXTURES = {"engines", "live_server", "english_voice", "say", "llm", "llm_engines", "llama_server"}
 SMALL_LLM = "qwen2.5-coder-0.5b-instruct-q4_k_m"
-AGENT_TOKEN = "test-agent-token-5f1c9a7e"  # the live server's /api/handoffs token  # the OpenAI-compatible server's model in tests
+AGENT_TOKEN = "test-agent-token-5f1c9a7e"  # the live server's /api/handoffs token
+TWILIO_TOKEN = "test-twilio-auth-token-0c4e"  # the live server's Twilio account auth token  # the OpenAI-compatible server's model in tests
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -93,6 +94,7 @@ def live_server(engines):
     from assistant.server.run import BackgroundServer
 
     os.environ[TOKEN_ENV] = AGENT_TOKEN  # the handoff API is off without one
+    os.environ["TWILIO_AUTH_TOKEN"] = TWILIO_TOKEN  # and the phone line without Twilio's signature
     app = create_app(engines=engines)
     with BackgroundServer(app) as server:
         yield server.url

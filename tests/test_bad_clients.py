@@ -20,7 +20,7 @@ import websockets
 from websockets.client import ClientProtocol
 from websockets.uri import parse_uri
 
-from assistant.callers import BrowserCaller
+from assistant.callers import BrowserCaller, dial
 from assistant.transports import mulaw
 from tests.conftest import load_16k
 from tests.wire import (
@@ -145,7 +145,7 @@ def test_twilio_bad_input_is_dropped_and_the_call_then_works(live_server, say):
                 ),
                 what="the bad input before start to be counted",
             )
-            await ws.send(twilio_start("MZbad", "CAbad"))
+            await ws.send(twilio_start("MZbad", "CAbad", dial(live_server, "CAbad")))
             await ws.send(json.dumps({"event": "media", "media": {"payload": "***not base64***"}}))
             await ws.send(json.dumps({"event": "media", "media": "not an object"}))
             await await_for(
@@ -182,7 +182,7 @@ def test_twilio_unsupported_media_format_closes_the_stream(live_server, media_fo
     async def main():
         async with websockets.connect(ws_url(live_server, "/twilio/stream")) as ws:
             await ws.send(CONNECTED)
-            await ws.send(twilio_start("MZfmt", "CAfmt", **media_format))
+            await ws.send(twilio_start("MZfmt", "CAfmt", dial(live_server, "CAfmt"), **media_format))
             return await closed(ws)
 
     close = asyncio.run(main())

@@ -11,6 +11,13 @@ from starlette.websockets import WebSocketDisconnect
 from assistant.config import AssistantConfig
 from assistant.server.admission import POLICY_VIOLATION, TRY_AGAIN_LATER, Admission
 from assistant.server.app import create_app
+from assistant.server.twilio_auth import AUTH_TOKEN_ENV, StreamTokens, signature
+
+
+@pytest.fixture(autouse=True)
+def _no_twilio_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests choose themselves whether Twilio's auth token is set (the live server's tests set it)."""
+    monkeypatch.delenv(AUTH_TOKEN_ENV, raising=False)
 
 
 def _client(**server: object) -> TestClient:
@@ -61,7 +68,7 @@ def test_a_socket_over_the_cap_is_closed_with_try_again_later() -> None:
 
 
 def test_the_webhook_reads_no_more_than_64_kib() -> None:
-    client = _client()
+    client = _client(development=True)
     answer = client.post(
         "/twilio/voice",
         content=b"From=" + b"1" * 100_000,
@@ -71,7 +78,9 @@ def test_the_webhook_reads_no_more_than_64_kib() -> None:
 
 
 def test_call_parameters_are_bounded_and_printable() -> None:
-    answer = _client().post("/twilio/voice", data={"From": "+1555\n[forged] log line" + "9" * 500, "CallSid": "CA1"})
+    answer = _client(development=True).post(
+        "/twilio/voice", data={"From": "+1555\n[forged] log line" + "9" * 500, "CallSid": "CA1"}
+    )
     assert answer.status_code == 200
     assert "\n" not in answer.text and "9" * 129 not in answer.text and 'value="CA1"' in answer.text
 
@@ -93,10 +102,81 @@ def test_call_parameters_are_bounded_and_printable() -> None:
     ],
 )
 def test_the_stream_url_comes_from_config_not_from_whoever_sends_headers(server, headers, url) -> None:
-    answer = _client(**server).post("/twilio/voice", data={"CallSid": "CA1"}, headers=headers)
+    answer = _client(development=True, **server).post("/twilio/voice", data={"CallSid": "CA1"}, headers=headers)
     assert f'url="{url}"' in answer.text
 
 
 def test_a_bad_public_url_is_a_config_error() -> None:
     with pytest.raises(ValueError, match="public_url"):
         AssistantConfig.model_validate({"server": {"public_url": "shop.example/path"}})
+
+
+def test_without_twilios_auth_token_the_phone_line_is_off_unless_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(AUTH_TOKEN_ENV, raising=False)
+    answer = _client().post("/twilio/voice", data={"CallSid": "CA1"})
+    assert answer.status_code == 503 and AUTH_TOKEN_ENV in answer.json()["detail"]
+    assert _client(development=True).post("/twilio/voice", data={"CallSid": "CA1"}).status_code == 200
+
+
+def test_a_signed_webhook_is_answered_and_a_forged_one_is_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(AUTH_TOKEN_ENV, "an-account-auth-token")
+    client = _client(public_url="https://shop.example")
+    form = {"CallSid": "CA7", "From": "+15550001111"}
+    good = signature("an-account-auth-token", "https://shop.example/twilio/voice", form)
+    assert client.post("/twilio/voice", data=form, headers={"X-Twilio-Signature": good}).status_code == 200
+    assert client.post("/twilio/voice", data=form).status_code == 403
+    assert (
+        client.post("/twilio/voice", data=form | {"From": "+1"}, headers={"X-Twilio-Signature": good}).status_code
+        == 403
+    )
+    other = signature("another-account", "https://shop.example/twilio/voice", form)
+    assert client.post("/twilio/voice", data=form, headers={"X-Twilio-Signature": other}).status_code == 403
+
+
+def test_a_stream_token_opens_one_stream_of_its_own_call_only() -> None:
+    tokens = StreamTokens(ttl_s=60)
+    first, second = tokens.issue("CA1"), tokens.issue("CA2")
+    assert not tokens.redeem(first, "CA2")  # another call's token: refused, and spent
+    assert not tokens.redeem(first, "CA1")
+    assert tokens.redeem(second, "CA2") and not tokens.redeem(second, "CA2")  # once
+    assert not tokens.redeem("made-up", "CA3") and not tokens.redeem(None, "CA3")  # type: ignore[arg-type]
+    expired = StreamTokens(ttl_s=-1)
+    assert not expired.redeem(expired.issue("CA4"), "CA4")
+    bounded = StreamTokens(keep=3)
+    for n in range(10):
+        bounded.issue(f"CA{n}")
+    assert len(bounded._issued) == 3
+
+
+def test_a_phone_stream_without_the_webhooks_token_is_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.transports.outbox import ClientGone
+    from assistant.transports.twilio import TwilioTransport
+
+    tokens = StreamTokens()
+    transport = TwilioTransport(_NoSocket(), "s1")
+    transport.admit_call = tokens.redeem
+    start = {"event": "start", "start": {"streamSid": "MZ1", "callSid": "CA9", "customParameters": {"from": "+1"}}}
+    with pytest.raises(ClientGone, match="token is missing"):
+        transport._start(start)
+    token = tokens.issue("CA9")
+    start["start"]["customParameters"] = {"from": "+1", "token": token}
+    transport._start(start)
+    assert transport.call == {"callSid": "CA9", "from": "+1"}  # the token is not kept with the call
+
+
+class _NoSocket:
+    """A transport's socket that is never used in these checks."""
+
+
+def test_a_json_nesting_bomb_is_refused_before_parsing() -> None:
+    from assistant.transports.browser import BrowserTransport
+    from assistant.transports.websocket import MAX_JSON_DEPTH, json_depth
+
+    assert json_depth('{"a": [1, {"b": "[[[[ in a string"}]}') == 3
+    transport = BrowserTransport(_NoSocket(), "s1")
+    codes: list[str] = []
+    transport.on_bad_input = codes.append
+    for depth in (MAX_JSON_DEPTH + 1, 600, 100_000 // 2):
+        assert transport._parse_json("[" * depth + "]" * depth) is None
+    assert codes == ["bad_json"] * 3
+    assert transport._parse_json('{"type": "bye"}') == {"type": "bye"}

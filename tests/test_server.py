@@ -13,7 +13,9 @@ import websockets
 from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import ConnectionClosed
 
-from tests.conftest import AGENT_TOKEN
+from assistant.callers import dial
+from assistant.server.twilio_auth import signature
+from tests.conftest import AGENT_TOKEN, TWILIO_TOKEN
 from tests.wire import (
     BROWSER_FRAME,
     CONNECTED,
@@ -74,12 +76,22 @@ def test_health_ready_metrics_and_docs(live_server):
 def test_twilio_webhook_connects_the_call_to_the_stream(live_server):
     port = live_server.rsplit(":", 1)[1]
     form = {"From": "+15551230000", "To": "+15559870000", "CallSid": "CA42", "AccountSid": "AC1"}
+    url = f"{live_server}/twilio/voice"
+    signed = {"X-Twilio-Signature": signature(TWILIO_TOKEN, url, form)}
+    query = "&".join(f"{k}={v.replace('+', '%2B')}" for k, v in form.items())
     with httpx.Client(base_url=live_server, timeout=10) as http:
-        plain = http.post("/twilio/voice", data=form)
-        proxied = http.post("/twilio/voice", data=form, headers={"X-Forwarded-Proto": "https"})
-        by_get = http.get("/twilio/voice", params=form)  # a number may be set to GET its webhook
+        plain = http.post("/twilio/voice", data=form, headers=signed)
+        # uvicorn takes X-Forwarded-Proto from a proxy on loopback: Twilio then called (and signed) https
+        https_signed = {"X-Twilio-Signature": signature(TWILIO_TOKEN, url.replace("http:", "https:"), form)}
+        proxied = http.post("/twilio/voice", data=form, headers=https_signed | {"X-Forwarded-Proto": "https"})
+        by_get = http.get(  # a number may be set to GET its webhook: the query is part of the signed URL
+            f"/twilio/voice?{query}", headers={"X-Twilio-Signature": signature(TWILIO_TOKEN, f"{url}?{query}", {})}
+        )
+        unsigned = http.post("/twilio/voice", data=form)
+        forged = http.post("/twilio/voice", data=form | {"From": "+10000000000"}, headers=signed)
+    assert unsigned.status_code == forged.status_code == 403
     for response, scheme in [(plain, "ws"), (proxied, "wss"), (by_get, "ws")]:
-        assert response.status_code == 200
+        assert response.status_code == 200, (response.request.method, str(response.request.url), response.text)
         assert response.headers["content-type"].startswith("application/xml")
         root = ElementTree.fromstring(response.text)
         assert root.tag == "Response"
@@ -87,7 +99,8 @@ def test_twilio_webhook_connects_the_call_to_the_stream(live_server):
         assert stream is not None
         assert stream.get("url") == f"{scheme}://127.0.0.1:{port}/twilio/stream"
         parameters = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
-        assert parameters == {"from": "+15551230000", "to": "+15559870000", "callSid": "CA42"}
+        token = parameters.pop("token")
+        assert parameters == {"from": "+15551230000", "to": "+15559870000", "callSid": "CA42"} and len(token) >= 32
 
 
 # ---- while the models load ------------------------------------------------------------------------
@@ -168,7 +181,7 @@ def test_browser_handoff_button(live_server, say):
 def test_phone_handoff_on_zero(live_server):
     call_sid = f"CA{time.monotonic_ns()}"
     before = metric(live_server, "va_handoffs_total", channel="phone", reason="dtmf 0")
-    parameters = {"from": "+15557654321", "shopper": "42"}
+    parameters = dial(live_server, call_sid, caller="+15557654321") | {"shopper": "42"}
 
     async def main():
         async with websockets.connect(ws_url(live_server, "/twilio/stream")) as ws:
@@ -196,7 +209,7 @@ def test_phone_handoff_on_zero(live_server):
     assert len(records) == 1  # "5" asked for nothing
     record = records[0]
     assert record["channel"] == "phone" and record["reason"] == "dtmf 0"
-    assert record["caller"] == {"callSid": call_sid} | parameters
+    assert record["caller"] == {"callSid": call_sid} | {k: v for k, v in parameters.items() if k != "token"}
     assert [line["role"] for line in record["transcript"]] == ["assistant"]  # "a person will take over"
     assert metric(live_server, "va_handoffs_total", channel="phone", reason="dtmf 0") == before + 1
     wait_for(lambda: active(live_server, "phone") == 0, what="the call to end")

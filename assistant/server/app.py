@@ -20,6 +20,7 @@ from assistant.config import AssistantConfig
 from assistant.engines import Engines
 from assistant.handoff import HandoffDesk
 from assistant.reload import watch_catalog_export, watch_config
+from assistant.server import twilio_auth
 from assistant.server.admission import POLICY_VIOLATION, TRY_AGAIN_LATER, Admission
 from assistant.server.agent_auth import TOKEN_ENV, agent_token, bearer, require_agent
 from assistant.server.conversations import Conversations
@@ -47,6 +48,7 @@ class ServerState:
         self.desk = HandoffDesk(redact=config.privacy.redact_personal_data)
         server = config.server
         self.admission = Admission(server.max_sessions, server.max_sessions_per_client, server.allowed_origins)
+        self.stream_tokens = twilio_auth.StreamTokens()
         self.conversations: Conversations | None = None
         self.load_error: str | None = None
         if engines is not None:
@@ -109,6 +111,10 @@ def create_app(
     app.state.agent_token = agent_token(state.config)
     if app.state.agent_token is None:
         log.warning("the handoff API (/api/handoffs) is disabled: set %s to enable it", TOKEN_ENV)
+    if state.config.server.development:
+        log.warning("development mode: unsigned Twilio webhooks and phone streams are accepted")
+    elif twilio_auth.auth_token(state.config.server.twilio_auth_token) is None:
+        log.warning("the phone line is off: set %s to check Twilio's signatures", twilio_auth.AUTH_TOKEN_ENV)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -153,15 +159,28 @@ def create_app(
         return record.to_json()
 
     async def twilio_voice(request: Request) -> Response:
-        fields = dict(request.query_params)
+        form: dict[str, str] = {}
         if request.method == "POST":
             body = await _bounded_body(request, _MAX_WEBHOOK_BYTES)
-            fields |= dict(parse_qsl(body.decode("utf-8", "replace")))
+            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        server = state.config.server
+        token = twilio_auth.auth_token(server.twilio_auth_token)
+        if token is not None:
+            url = _public_base(request, state.config, "https") + request.url.path
+            url += f"?{request.url.query}" if request.url.query else ""
+            if not twilio_auth.signature_valid(token, url, form, request.headers.get("x-twilio-signature")):
+                raise HTTPException(403, "missing or wrong X-Twilio-Signature")
+        elif not server.development:
+            raise HTTPException(
+                503, f"the phone line is off: set {twilio_auth.AUTH_TOKEN_ENV} (or server.development for local tests)"
+            )
+        fields = dict(request.query_params) | form
         parameters = {
             name: _printable(fields[key])[:_MAX_PARAMETER_CHARS]
             for key, name in _CALL_PARAMETERS.items()
             if fields.get(key)
         }
+        parameters["token"] = state.stream_tokens.issue(parameters.get("callSid", ""))
         return Response(twiml_connect(_stream_url(request, state.config), parameters), media_type="application/xml")
 
     for method in ("POST", "GET"):  # Twilio posts by default; GET is a per-number choice. One operation id each.
@@ -213,6 +232,8 @@ def create_app(
             await websocket.close(code=TRY_AGAIN_LATER, reason="models are still loading")
             return
         transport = transport_type(websocket, uuid.uuid4().hex[:12], state.limits)
+        if isinstance(transport, TwilioTransport) and not state.config.server.development:
+            transport.admit_call = state.stream_tokens.redeem  # only a call our webhook answered
         if isinstance(transport, BrowserTransport):
             transport.greet()
         await state.conversations.run(transport)
@@ -220,9 +241,9 @@ def create_app(
     return app
 
 
-def _stream_url(request: Request, config: AssistantConfig) -> str:
-    """wss://host/twilio/stream as the caller's provider reaches us: from the configured public URL, else the
-    request's Host (X-Forwarded-* only when the config says a proxy sets them: anyone can send them)."""
+def _public_base(request: Request, config: AssistantConfig, default_scheme: str | None = None) -> str:
+    """scheme://host as the caller's provider reaches us: from the configured public URL, else the request's
+    Host (X-Forwarded-* only when the config says a proxy sets them: anyone can send them)."""
     server = config.server
     if server.public_url:
         public = urlsplit(server.public_url)
@@ -233,7 +254,12 @@ def _stream_url(request: Request, config: AssistantConfig) -> str:
     else:
         scheme, host = request.url.scheme, request.headers.get("host", request.url.netloc)
     host = _printable(host.strip())[:_MAX_PARAMETER_CHARS]
-    return f"{'wss' if scheme == 'https' else 'ws'}://{host}/twilio/stream"
+    return f"{scheme if scheme in ('http', 'https') else default_scheme or 'http'}://{host}"
+
+
+def _stream_url(request: Request, config: AssistantConfig) -> str:
+    base = _public_base(request, config)
+    return ("wss" + base[5:] if base.startswith("https") else "ws" + base[4:]) + "/twilio/stream"
 
 
 async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:

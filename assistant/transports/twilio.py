@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -33,6 +33,8 @@ class TwilioTransport(WebSocketTransport):
         super().__init__(*args, **kwargs)
         self.stream_sid: str | None = None
         self.call: dict[str, str] = {}  # callSid and the call's custom parameters, for the handoff record
+        # (token, callSid) -> whether our webhook issued that token for that call; None: any stream may start.
+        self.admit_call: Callable[[str, str], bool] | None = None
         # Streaming resampler: keeps its filter state across the 20 ms media frames. soxr's higher
         # qualities hold back ~100 ms of audio per block, which the shopper would wait for at every
         # turn; "LQ" holds ~60 ms and transcribes telephone-band speech as well (tests/test_phone.py).
@@ -87,13 +89,16 @@ class TwilioTransport(WebSocketTransport):
             raise ClientGone(
                 f"unsupported media format {short(encoding)} at {short(rate)} Hz; expected audio/x-mulaw at 8000 Hz"
             )
-        params = _section(start, "customParameters")
+        params = dict(_section(start, "customParameters"))
         stream_sid = start.get("streamSid") or message.get("streamSid")
         if not stream_sid or not isinstance(stream_sid, str):
             self.bad_input("bad_start", "a start event without a streamSid")
             return
+        token, call_sid = params.pop("token", ""), str(start.get("callSid", ""))
+        if self.admit_call is not None and not self.admit_call(str(token), call_sid):
+            raise ClientGone("no call of ours started this stream: its token is missing, spent or expired")
         self.stream_sid = stream_sid
-        self.call = {"callSid": str(start.get("callSid", ""))} | {str(k): str(v) for k, v in params.items()}
+        self.call = {"callSid": call_sid} | {str(k): str(v) for k, v in params.items()}
         if language := self.call.get("language"):  # <Parameter name="language" value="es"/> on the line's TwiML
             self.on_language_hint(language)
         log.info("phone session %s: call %s started", self.session_id, short(self.call["callSid"]))

@@ -56,9 +56,12 @@ class WebSocketTransport:
         return text, data
 
     def _parse_json(self, text: str) -> dict | None:
+        if json_depth(text) > MAX_JSON_DEPTH:
+            self.bad_input("bad_json", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            return None
         try:
             message = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             self.bad_input("bad_json", f"a text frame that is not JSON ({exc}): {text[:80]!r}")
             return None
         if not isinstance(message, dict):
@@ -110,6 +113,31 @@ class WebSocketTransport:
 
 def to_json(message: dict) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+MAX_JSON_DEPTH = 32  # the protocol's messages are two levels deep; a nesting bomb is refused unparsed
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in a JSON text (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def short(value: object, limit: int = 80) -> str:
