@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -20,6 +21,7 @@ import webrtcvad
 from asr.settings import SAMPLE_RATE, EndpointSettings, VadSettings
 
 _COMPLETE = re.compile(r"[.?!。？！]\s*$")
+_QUESTION = re.compile(r"[?？]\s*$")
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 
 
@@ -141,15 +143,29 @@ class Endpointer:
         words = _WORD.findall(text.lower())
         if not words:
             return self.settings.silence_ms
-        fillers = self.settings.fillers.get(language.split("-")[0], [])
-        last = words[-1]
-        if last in fillers or any(text.rstrip(" .,").endswith(f) for f in fillers if not f.isascii()):
+        code = language.split("-")[0]
+        if _ends_with(text, words[-1], self.settings.fillers.get(code, ())):
             return self.settings.hold_silence_ms
-        if _COMPLETE.search(text) and len(words) >= 2 and not re.search(r"\d\.?$", text.rstrip()):
+        # "I'm looking for." / "Busco el." / "我想买一个。": Whisper's full stop on a fragment is no end of turn.
+        if not _QUESTION.search(text) and _ends_with(text, words[-1], self.settings.unfinished_words.get(code, ())):
+            return self.settings.hold_silence_ms
+        enough = len(words) >= 2 or (len(text.strip()) >= 4 and _unspaced(words[-1]))  # "赤い靴はありますか？"
+        if _COMPLETE.search(text) and enough and not re.search(r"\d\.?$", text.rstrip()):
             return self.settings.complete_silence_ms  # "Do you have it in size 10?" is complete too
-        if last.isdigit() or re.search(r"\d[\s,.-]*$", text):
+        if words[-1].isdigit() or re.search(r"\d[\s,.-]*$", text):
             return self.settings.hold_silence_ms  # reading out an order or phone number
         return self.settings.silence_ms
+
+
+def _ends_with(text: str, last_word: str, words: Iterable[str]) -> bool:
+    """The transcript ends on one of `words`: its last word, or for Chinese and Japanese (written without
+    spaces) its last characters."""
+    tail = text.rstrip(" .,;:…。、，！!")
+    return any(tail.endswith(w) if _unspaced(w) else last_word == w for w in words)
+
+
+def _unspaced(word: str) -> bool:
+    return all(ord(ch) >= 0x2E80 for ch in word)  # CJK characters and kana
 
 
 def frame_level_db(frame: bytes) -> float:

@@ -242,7 +242,7 @@ class Session:
             if not reply.committed.is_set() and heard.text:
                 self.endpointer.hint_transcript(heard.text, heard.language)
             tracker = copy.copy(self.language)
-            language = tracker.observe(heard.language, heard.language_probability)
+            language = tracker.observe(heard.language, heard.language_probability, heard.text)
             if not heard.text:
                 await reply.committed.wait()
                 log.info("no words recognised in the utterance; not answering")

@@ -16,8 +16,12 @@ class LanguageTracker:
         self._streak_language: str | None = None
         self._streak = 0
 
-    def observe(self, detected: str, probability: float) -> str:
-        """The language to answer in, given Whisper's language id for this turn."""
+    def observe(self, detected: str, probability: float, text: str | None = None) -> str:
+        """The language to answer in, given Whisper's language id for this turn and what it heard. A few words
+        ("uh-huh" heard as "bye-bye", a brand) are too little to tell a language by: they never switch it."""
+        short = text is not None and _word_count(text) < self.settings.switch_min_words
+        if self.current is not None and detected != self.current and short:
+            return self.current
         if self.current is None or detected == self.current:
             if self.current is None:
                 self.current = detected
@@ -31,3 +35,12 @@ class LanguageTracker:
             self.current = detected
             self._streak, self._streak_language = 0, None
         return self.current
+
+
+def _word_count(text: str) -> float:
+    """Words, with every two CJK characters or kana counted as one (those scripts have no spaces)."""
+    wide = sum(1 for ch in text if ord(ch) >= 0x2E80 and ch.isalnum())
+    spaced = len(
+        [w for w in "".join(" " if ord(ch) >= 0x2E80 else ch for ch in text).split() if any(c.isalnum() for c in w)]
+    )
+    return spaced + wide / 2

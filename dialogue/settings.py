@@ -110,6 +110,12 @@ class LanguageSettings(_Strict):
         0.7, ge=0, le=1, description="language-id confidence needed to switch the session's language"
     )
     switch_after: int = Field(2, ge=1, description="or this many turns in a row in the other language")
+    switch_min_words: int = Field(
+        3,
+        ge=1,
+        description="an utterance shorter than this (words; for Chinese and Japanese, every two characters "
+        "count as one) never switches the language: 'uh-huh', 'ok', a product name",
+    )
 
 
 class HandoffRules(_Strict):

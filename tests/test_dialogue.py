@@ -91,6 +91,17 @@ def test_language_switch_needs_confidence_or_repetition():
     assert tracker.observe("fr", 0.95) == "fr"
 
 
+@pytest.mark.parametrize("short", ["bye-bye", "Uh huh.", "ok", "嗯嗯", "再见", "はい", "TrailRunner", "sí, sí"])
+def test_a_few_words_never_switch_the_language(short: str) -> None:
+    # "uh-huh" heard as "bye-bye" and identified as Chinese must not turn the conversation Chinese.
+    tracker = LanguageTracker(LanguageSettings(switch_probability=0.8, switch_after=2))
+    assert tracker.observe("en", 0.99, "Do you have running shoes?") == "en"
+    for _ in range(3):
+        assert tracker.observe("zh", 0.99, short) == "en"
+    assert tracker.observe("zh", 0.95, "你们有红色的口红吗？") == "zh"  # a real question in it does
+    assert tracker.observe("es", 0.9, "¿Tienen zapatillas rojas?") == "es"
+
+
 def test_questions_in_other_languages_find_english_products_by_meaning(tmp_path):
     from models.embedder import load_embedder
 

@@ -61,6 +61,45 @@ def test_trailing_silence_depends_on_what_was_said():
     assert endpointer.silence_for("hello there", "en") == settings.silence_ms
 
 
+@pytest.mark.parametrize(
+    "fragment, language",
+    [
+        ("I'm looking for.", "en"),
+        ("Is it available in.", "en"),
+        ("I want the.", "en"),
+        ("Wait, stop, I meant the", "en"),
+        ("Busco una.", "es"),
+        ("¿Tienen zapatillas de", "es"),
+        ("Je cherche un.", "fr"),
+        ("Ich suche eine.", "de"),
+        ("Vorrei un.", "it"),
+        ("Eu quero uma.", "pt"),
+        ("我想买一个。", "zh"),
+        ("我想买红色的", "zh"),
+        ("赤い靴は", "ja"),
+    ],
+)
+def test_a_fragment_with_a_full_stop_waits_for_the_rest(fragment: str, language: str) -> None:
+    # Whisper punctuates a pause inside a sentence ("I'm looking for."): the words, not the full stop, tell.
+    endpointer = Endpointer()
+    assert endpointer.silence_for(fragment, language) == endpointer.settings.hold_silence_ms
+
+
+@pytest.mark.parametrize(
+    "question, language",
+    [
+        ("What is it made of?", "en"),
+        ("¿Tienen zapatillas rojas?", "es"),
+        ("Avez-vous des chaussures de course ?", "fr"),
+        ("赤い靴はありますか？", "ja"),
+        ("有红色的口红吗？", "zh"),
+    ],
+)
+def test_a_complete_question_still_ends_the_turn_fast(question: str, language: str) -> None:
+    endpointer = Endpointer()
+    assert endpointer.silence_for(question, language) == endpointer.settings.complete_silence_ms
+
+
 def test_wrong_frame_size_is_a_clear_error():
     with pytest.raises(ValueError, match="640 bytes"):
         Endpointer().push(b"\0" * 100)
