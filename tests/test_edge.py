@@ -180,3 +180,21 @@ def test_a_json_nesting_bomb_is_refused_before_parsing() -> None:
         assert transport._parse_json("[" * depth + "]" * depth) is None
     assert codes == ["bad_json"] * 3
     assert transport._parse_json('{"type": "bye"}') == {"type": "bye"}
+
+
+def test_a_client_that_falls_silent_is_let_go() -> None:
+    import asyncio
+
+    from assistant.transports.browser import BrowserTransport
+    from assistant.transports.outbox import ClientGone
+    from assistant.transports.websocket import WebSocketLimits
+
+    class Silent:
+        async def receive(self) -> dict:
+            await asyncio.sleep(3600)
+            return {}
+
+    transport = BrowserTransport(Silent(), "s1", WebSocketLimits(idle_s=0.05))
+    with pytest.raises(ClientGone, match="nothing received for 0.05 s"):
+        asyncio.run(transport._receive())
+    assert WebSocketLimits().idle_s == 300  # a page left open with the mic off keeps its place 5 minutes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -21,6 +22,7 @@ class WebSocketLimits:
     max_message_bytes: int = 64 * 1024  # one audio frame or JSON message; bigger ones are refused
     max_queued_bytes: int = 4 << 20  # unsent audio and events per client before it counts as not reading
     stall_s: float = 10.0  # one send blocked this long: the client is not reading
+    idle_s: float = 300.0  # nothing received this long (a phone streams 50 frames a second): the client is gone
 
 
 class WebSocketTransport:
@@ -44,8 +46,12 @@ class WebSocketTransport:
         raise NotImplementedError
 
     async def _receive(self) -> tuple[str | None, bytes | None]:
-        """The next text or binary message; raises ClientGone when the client has left."""
-        message = await self.websocket.receive()
+        """The next text or binary message; raises ClientGone when the client has left or fell silent (an idle
+        socket would hold its place under the session caps forever)."""
+        try:
+            message = await asyncio.wait_for(self.websocket.receive(), self.limits.idle_s)
+        except TimeoutError:
+            raise ClientGone(f"nothing received for {self.limits.idle_s:g} s") from None
         if message["type"] == "websocket.disconnect":
             raise ClientGone(f"client closed the connection (code {message.get('code')})")
         text, data = message.get("text"), message.get("bytes")
