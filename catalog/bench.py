@@ -119,7 +119,7 @@ def run(n: int, db: Path, embedder: Embedder | None) -> dict:
         t1 = time.perf_counter()
         semantic.refresh(progress=True)
         t_embed = time.perf_counter() - t1
-    queries = json.loads((DATA_DIR / "multilingual_queries.json").read_text("utf-8"))["queries"]
+    queries = _query_set()
     store.search("warm up", limit=5)
     store.search("warm up", limit=5, max_price=100, in_stock=True)  # builds the filter index once
     latencies, per_lang = [], {}
@@ -155,8 +155,9 @@ def run(n: int, db: Path, embedder: Embedder | None) -> dict:
     }
 
 
-def _queries() -> list[str]:
-    return [q["q"] for q in json.loads((DATA_DIR / "multilingual_queries.json").read_text("utf-8"))["queries"]]
+def _query_set() -> list[dict]:
+    """The multilingual query set: {"lang", "q", "expect"} each."""
+    return json.loads((DATA_DIR / "multilingual_queries.json").read_text("utf-8"))["queries"]
 
 
 def _reader(
@@ -176,7 +177,7 @@ def _reader(
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     embedder = embedder_factory()
     store = CatalogStore.open(db, embedder=embedder)
-    queries = _queries()
+    queries = [q["q"] for q in _query_set()]
     store.search(queries[0], limit=5, max_price=100)
     ready.release()
     out: list[tuple[bool, float]] = []

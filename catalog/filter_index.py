@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,7 +59,7 @@ class FilterIndex:
 
     def mask(self, spec: SearchFilters) -> np.ndarray:
         """True for each product (in index order) passing the filters; cached per filter set."""
-        key = SearchFilters(**{**spec.__dict__, "sort": "relevance"})
+        key = replace(spec, sort="relevance")
         found = self._masks.get(key)
         if found is None:
             if len(self._masks) >= _CACHED_MASKS:
@@ -75,14 +76,14 @@ class FilterIndex:
         if spec.min_rating is not None:
             ok &= np.nan_to_num(self._rating, nan=-np.inf) >= spec.min_rating
         if spec.currency:
-            ok &= _equals(self._currencies, self._currency, spec.currency, fold=False)
+            ok &= _equals(self._currencies, self._currency, spec.currency)
         variant = np.ones(self._owner.size, dtype=bool)
         narrowed = False
         if spec.color:
             variant &= _contains(self._colors, self._color, spec.color)
             narrowed = True
         if spec.size:
-            variant &= _equals(self._sizes, self._size, spec.size.strip().lower(), fold=False)
+            variant &= _equals(self._sizes, self._size, spec.size.strip().lower())
             narrowed = True
         if spec.in_stock:
             variant &= self._stock > 0
@@ -125,8 +126,8 @@ def _contains(distinct: list[str], codes: np.ndarray, value: str) -> np.ndarray:
     return np.isin(codes, hits)
 
 
-def _equals(distinct: list[str], codes: np.ndarray, value: str, fold: bool) -> np.ndarray:
-    hits = [i for i, text in enumerate(distinct) if (text.lower() if fold else text) == value]
+def _equals(distinct: list[str], codes: np.ndarray, value: str) -> np.ndarray:
+    hits = [i for i, text in enumerate(distinct) if text == value]
     return np.isin(codes, hits)
 
 

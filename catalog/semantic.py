@@ -108,8 +108,8 @@ class SemanticIndex:
     def _forget_unused_parts(self, in_use: set[str]) -> None:
         """Part vectors no product uses any more (edited titles, removed products) are dropped, so the cache
         stays the size of the catalog however often it changes."""
-        stored = {r[0]: r[1] for r in self._store.execute("SELECT text_hash, model FROM text_embeddings")}
-        gone = [(model, h) for h, model in stored.items() if h not in in_use]
+        rows = self._store.execute("SELECT model, text_hash FROM text_embeddings")
+        gone = [(r[0], r[1]) for r in rows if r[1] not in in_use]
         if gone:
             with self._store.transaction() as conn:
                 conn.executemany("DELETE FROM text_embeddings WHERE model = ? AND text_hash = ?", gone)
@@ -190,16 +190,14 @@ class SemanticIndex:
         e5 similarities are compressed (unrelated products score only a little lower than related
         ones), so "stands out from the rest of the catalog" is a steadier bar than a raw cosine.
         """
-        if self._embedder is None or not product_ids:
+        found = self._similarities(query, SearchFilters()) if product_ids else None
+        if found is None:
             return {}
-        ids, matrix = self._load_matrix()
-        if not ids:
-            return {}
-        sims = np.einsum("ij,j->i", matrix, self._embedder.query(query))
+        _, sims = found
         baseline = _median(sims)
         return {pid: float(sims[self._pos[pid]]) - baseline for pid in product_ids if pid in self._pos}
 
-    def _similarities(self, query: str, spec: SearchFilters, pool: int) -> tuple[list[str], np.ndarray] | None:
+    def _similarities(self, query: str, spec: SearchFilters) -> tuple[list[str], np.ndarray] | None:
         """(ids, cosine similarity per product; -1 where a filter fails), or None when meaning can't help."""
         if self._embedder is None:
             return None
@@ -220,7 +218,7 @@ class SemanticIndex:
 
     def nearest(self, query: str, spec: SearchFilters, pool: int) -> list[tuple[str, float]]:
         """Products closest in meaning, alone (no keywords)."""
-        found = self._similarities(query, spec, pool)
+        found = self._similarities(query, spec)
         if found is None:
             return []
         ids, sims = found
@@ -242,7 +240,7 @@ class SemanticIndex:
         ranked by meaning instead of by its accidental shared words. Squared, because a partial share is
         mostly accidents ("eau" in "Eau de Parfum" for a bottle of water).
         """
-        found = self._similarities(query, spec, pool)
+        found = self._similarities(query, spec)
         if found is None:
             return keyword
         ids, sims = found
@@ -271,7 +269,7 @@ class SemanticIndex:
         """How clearly the catalog holds something of this meaning: the best product's cosine similarity
         minus the median over the whole catalog (see `margins`). Below MISS_MARGIN the catalog most likely
         has nothing of the kind. None without embeddings or products."""
-        found = self._similarities(query, spec or SearchFilters(), 40)
+        found = self._similarities(query, spec or SearchFilters())
         if found is None:
             return None
         _, sims = found

@@ -287,11 +287,6 @@ class CatalogStore:
             ranked = [hit for hit in ranked if hit[0] in passing]
         return ranked[:pool], share
 
-    def vocabulary_share(self, query: str) -> float:
-        """Share of the query's words found in the catalog (see catalog.fts.vocabulary_share)."""
-        with self._lock:
-            return vocabulary_share(term_counts(self._conn, query))
-
     def match_strength(self, query: str, **filters: Any) -> float | None:
         """How clearly the catalog holds something of the query's meaning (SemanticIndex.match_strength);
         None without an embedding model."""

@@ -166,7 +166,8 @@ def create_app(
         server = state.config.server
         token = twilio_auth.auth_token(server.twilio_auth_token)
         if token is not None:
-            url = _public_base(request, state.config, "https") + request.url.path
+            scheme, host = _public_origin(request, state.config)
+            url = f"{scheme}://{host}{request.url.path}"
             url += f"?{request.url.query}" if request.url.query else ""
             if not twilio_auth.signature_valid(token, url, form, request.headers.get("x-twilio-signature")):
                 raise HTTPException(403, "missing or wrong X-Twilio-Signature")
@@ -241,8 +242,8 @@ def create_app(
     return app
 
 
-def _public_base(request: Request, config: AssistantConfig, default_scheme: str | None = None) -> str:
-    """scheme://host as the caller's provider reaches us: from the configured public URL, else the request's
+def _public_origin(request: Request, config: AssistantConfig) -> tuple[str, str]:
+    """(scheme, host) as the caller's provider reaches us: from the configured public URL, else the request's
     Host (X-Forwarded-* only when the config says a proxy sets them: anyone can send them)."""
     server = config.server
     if server.public_url:
@@ -253,13 +254,12 @@ def _public_base(request: Request, config: AssistantConfig, default_scheme: str 
         host = request.headers.get("x-forwarded-host", request.headers.get("host", request.url.netloc)).split(",")[0]
     else:
         scheme, host = request.url.scheme, request.headers.get("host", request.url.netloc)
-    host = _printable(host.strip())[:_MAX_PARAMETER_CHARS]
-    return f"{scheme if scheme in ('http', 'https') else default_scheme or 'http'}://{host}"
+    return ("https" if scheme == "https" else "http"), _printable(host.strip())[:_MAX_PARAMETER_CHARS]
 
 
 def _stream_url(request: Request, config: AssistantConfig) -> str:
-    base = _public_base(request, config)
-    return ("wss" + base[5:] if base.startswith("https") else "ws" + base[4:]) + "/twilio/stream"
+    scheme, host = _public_origin(request, config)
+    return f"{'wss' if scheme == 'https' else 'ws'}://{host}/twilio/stream"
 
 
 async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
