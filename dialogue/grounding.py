@@ -152,14 +152,34 @@ def title_coverage(query: str, product: Product) -> float:
     return sum(_word_matches(w, said) for w in title) / len(title) if title else 0.0
 
 
+NAMED = 0.75  # the shopper said most of a product's title: they mean that one product
+
+
+def named_in(text: str, products: list[Product]) -> list[Product]:
+    """The products a sentence names: its whole title, most of its words, or half of them including one that
+    tells it apart from the others ("the VoltEdge earbuds" among three earbuds; "the AirWave earbuds" stays
+    ambiguous between the AirWave and the AirWave Max)."""
+    said = [_fold(w) for w in _WORD.findall(text)]
+    said += [a + b for a, b in zip(said, said[1:])]
+    titles = {p.id: [_fold(w) for w in _WORD.findall(p.title)] for p in products}
+    lowered = text.casefold()
+    named = []
+    for product in products:
+        words = titles[product.id]
+        heard = [w for w in words if _word_matches(w, said)]
+        share = len(heard) / len(words) if words else 0.0
+        others = {w for pid, title in titles.items() if pid != product.id for w in title}
+        telling = any(w not in others for w in heard)
+        if product.title.casefold() in lowered or share >= NAMED or (share >= 0.5 and telling):
+            named.append(product)
+    return list({p.id: p for p in named}.values())
+
+
 @dataclass(frozen=True)
 class ProductMatch:
     product: Product
     coverage: float
     title_coverage: float
-
-
-NAMED = 0.75  # the shopper said most of a product's title: they mean that one product
 
 
 def ranked_matches(query: str, hits: list[SearchHit], threshold: float) -> list[ProductMatch]:

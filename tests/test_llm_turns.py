@@ -63,7 +63,10 @@ def test_a_spoken_open_question_is_answered_by_the_model_through_the_voice_path(
     assert len(turns) == 1
     turn = turns[0]
     assert turn.generated and turn.reply and not turn.interrupted, turn.to_json()
-    assert any("earbuds" in product for product in turn.products), turn.products  # however Whisper spells the brand
+    # However Whisper spells the brand and however the model words it (llama.cpp's output varies by CPU), the
+    # answer is about the earbuds: it shows them, or says what they are.
+    about_earbuds = any("earbuds" in product for product in turn.products) or "earbud" in turn.reply.casefold()
+    assert about_earbuds, turn.to_json()
     latency = turn.latency_ms()
     assert latency["voice_to_voice"] is not None and latency["voice_to_answer"] is not None
     assert latency["voice_to_voice"] <= latency["voice_to_answer"]  # a filler, if any, comes first

@@ -13,9 +13,8 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from catalog.models import Product
 from catalog.store import CatalogStore
-from dialogue.grounding import title_coverage
+from dialogue.grounding import named_in
 from dialogue.history import Message
 from dialogue.llm import prompts
 from dialogue.llm.clauses import ClauseSplitter
@@ -273,7 +272,7 @@ class LLMResponder:
             self.stats.replaced_clauses += 1
             log.warning("generated clause %r %s; the template answer is said instead", clause[:120], problem)
             return None
-        mentioned = _mentioned(clause, products)
+        mentioned = named_in(clause, products)
         if not mentioned and len(products) == 1:
             mentioned = products  # the one product of the facts, called "it" or by a translated name
         return ReplyPiece(clause, tuple(mentioned))
@@ -284,12 +283,6 @@ _TOOL_WORDS = re.compile(r"\bfunctions?\b|" + "|".join(re.escape(t.name) for t i
 
 def _about_tools(clause: str) -> bool:
     return bool(_TOOL_WORDS.search(clause))
-
-
-def _mentioned(clause: str, products: list[Product]) -> list[Product]:
-    lowered = clause.casefold()
-    named = {p.id: p for p in products if p.title.casefold() in lowered or title_coverage(clause, p) >= 0.75}
-    return list(named.values())
 
 
 _winding_down: set[asyncio.Task] = set()
