@@ -9,6 +9,7 @@ encoder output. Decoding is capped by the audio's length so it cannot loop forev
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,7 @@ class Transcript:
     audio_s: float
     decode_s: float
     no_speech_prob: float = 0.0
+    confidence: float = 1.0  # the mean token probability of the words (exp of Whisper's average log-probability)
 
 
 class WhisperEngine:
@@ -144,7 +146,8 @@ class WhisperEngine:
         avg_logprob = float(result.scores[0])  # per token: CTranslate2 divides by the length
         if no_speech > _NO_SPEECH_THRESHOLD and avg_logprob < _LOW_LOGPROB:
             text = ""  # what Whisper "hears" in noise ("Thank you.", "1.5%")
-        return Transcript(text, lang, prob, audio_s, time.perf_counter() - started, no_speech)
+        decode_s = time.perf_counter() - started
+        return Transcript(text, lang, prob, audio_s, decode_s, no_speech, confidence=math.exp(min(avg_logprob, 0.0)))
 
     def _full_window(self, audio: np.ndarray) -> np.ndarray:
         padded = np.zeros(int(_MAX_WINDOW_S * SAMPLE_RATE) - 1, dtype=np.float32)

@@ -25,6 +25,7 @@ import websockets
 
 from asr.endpointer import frame_level_db
 from assistant.audio_io import PIPELINE_RATE
+from assistant.events import ClientKind, Kind
 from assistant.server.twilio_auth import AUTH_TOKEN_ENV, signature
 from assistant.transports import mulaw
 from assistant.transports.base import PlayoutClock
@@ -250,10 +251,10 @@ class BrowserCaller(Caller):
         await self.send(pcm.astype("<i2").tobytes())
 
     async def acknowledge(self, mark: str) -> None:
-        await self.send(json.dumps({"type": "played", "seq": int(mark)}))
+        await self.send(json.dumps({"type": ClientKind.PLAYED, "seq": int(mark)}))
 
     async def closing(self) -> None:
-        await self.send(json.dumps({"type": "bye"}))
+        await self.send(json.dumps({"type": ClientKind.BYE}))
 
     async def on_message(self, message: str | bytes, now: float) -> None:
         if isinstance(message, bytes):
@@ -267,15 +268,15 @@ class BrowserCaller(Caller):
         self.events.append(event)
         kind = event.get("type")
         turn = self.answering
-        if kind == "audio":
+        if kind == Kind.AUDIO:
             self._audio_header = event
-        elif kind == "clear":
+        elif kind == Kind.CLEAR:
             self.cleared(now)
-        elif turn is not None and kind == "transcript":
+        elif turn is not None and kind == Kind.TRANSCRIPT:
             turn.transcript = event["text"]
-        elif turn is not None and kind == "reply":
+        elif turn is not None and kind == Kind.REPLY:
             turn.reply, turn.products = event["text"], event.get("products", [])
-        elif kind in ("reply_done", "no_speech", "error") and event.get("code") not in _CLIENT_ERRORS:
+        elif kind in (Kind.REPLY_DONE, Kind.NO_SPEECH, Kind.ERROR) and event.get("code") not in _CLIENT_ERRORS:
             self._replies_done += 1
 
     def reply_finished(self, turn: TurnResult) -> bool:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from assistant.audio_io import AudioFileError
 from assistant.config import ConfigError, load_config
+from assistant.records.cli import add_agent_commands, add_conversation_commands
+from assistant.records.store import StoreError
 from catalog.cli import add_catalog_commands
 from models import ModelError
 from models.embedder import load_embedder
@@ -28,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return command(args) or 0
-    except (ConfigError, AudioFileError, ModelError) as exc:
+    except (ConfigError, AudioFileError, ModelError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -84,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--rounds", type=int, default=1, help="how many times to ask the question set")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.add_argument(
+        "--language",
+        action="append",
+        metavar="CODE",
+        help="ask the question set of this language (en es fr de it pt zh ja), in its own voice; repeat (default: en)",
+    )
+    bench.add_argument(
         "--llm", choices=["off", "hybrid", "tools"], help="the language model's part (default: the config's)"
     )
     bench.set_defaults(run=_bench)
@@ -130,6 +138,21 @@ def _parser() -> argparse.ArgumentParser:
         "--llm", choices=["off", "hybrid", "tools"], help="the language model's part (default: the config's)"
     )
     eval_dialogue.set_defaults(run=_eval_dialogue)
+    eval_voices = eval_commands.add_parser(
+        "voices", help="round trip per language: each voice speaks, Whisper transcribes, word error and speed"
+    )
+    eval_voices.add_argument("--lang", action="append", help="repeat for several (default: es pt fr de it zh ja)")
+    eval_voices.add_argument(
+        "--voice",
+        action="append",
+        metavar="NAME[@SPEED]",
+        help="a Kokoro voice to measure, e.g. jm_kumo@0.85 (repeat; default: the config's voice per language)",
+    )
+    eval_voices.add_argument("--all-voices", action="store_true", help="every bundled Kokoro voice at 1.0 and 0.85")
+    eval_voices.add_argument("--latency", action="store_true", help="also time a 5- and a 15-word clause")
+    eval_voices.add_argument("--config", metavar="FILE", help="assistant.yaml (its asr and tts.kokoro settings)")
+    eval_voices.add_argument("--json", action="store_true", help="print every sentence and transcript as JSON")
+    eval_voices.set_defaults(run=_eval_voices)
 
     config = commands.add_parser("config", help="configuration tools")
     config_commands = config.add_subparsers(title="config commands")
@@ -139,6 +162,8 @@ def _parser() -> argparse.ArgumentParser:
     show = config_commands.add_parser("defaults", help="print the built-in configuration as YAML")
     show.set_defaults(run=_config_defaults)
 
+    add_conversation_commands(commands)
+    add_agent_commands(commands)
     add_catalog_commands(
         commands, embedder_factory=load_embedder, rankers={"dialogue": lambda store: _dialogue_ranker(store)}
     )
@@ -209,10 +234,18 @@ def _talk(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from assistant.bench import run_bench
+    from assistant.bench import LANGUAGE_QUESTIONS, run_bench
 
+    languages = args.language or ["en"]
+    unknown = sorted({code for code in languages if code != "en" and code not in LANGUAGE_QUESTIONS})
+    if unknown:  # before the models load
+        print(
+            f"error: no bench questions for {', '.join(unknown)}; choose from en, {', '.join(LANGUAGE_QUESTIONS)}",
+            file=sys.stderr,
+        )
+        return 2
     engines = _load_engines(args.config, args.llm)
-    report = asyncio.run(run_bench(engines, rounds=args.rounds))
+    report = asyncio.run(run_bench(engines, rounds=args.rounds, languages=languages))
     print(json.dumps(report, indent=2) if args.json else report["text"])
     return 0
 
@@ -263,6 +296,55 @@ def _eval_dialogue(args: argparse.Namespace) -> int:
         print(json.dumps(reports, ensure_ascii=False, indent=2))
     else:
         print("\n\n".join(f"== {path}\n{format_report(r, args.failures)}" for path, r in reports.items()))
+    return 0
+
+
+def _eval_voices(args: argparse.Namespace) -> int:
+    import dataclasses
+    import time
+
+    from asr.whisper_engine import WhisperEngine
+    from assistant import voice_eval
+    from tts.kokoro_voice import KokoroModel, KokoroUnavailable, KokoroVoice
+
+    config = load_config(args.config)
+    kokoro_settings = config.tts.kokoro
+    languages = args.lang or list(voice_eval.SENTENCES)
+    unknown = [lang for lang in languages if lang not in voice_eval.SENTENCES]
+    if unknown:
+        print(f"error: no sentences for {', '.join(unknown)} (have {', '.join(voice_eval.SENTENCES)})", file=sys.stderr)
+        return 1
+    print("loading models…", file=sys.stderr)
+    whisper = WhisperEngine(config.asr)
+    load_s = None
+    try:
+        started = time.perf_counter()
+        kokoro = KokoroModel(kokoro_settings.model, kokoro_settings.voices_file, kokoro_settings.threads)
+        load_s = time.perf_counter() - started
+    except KokoroUnavailable as exc:
+        print(f"warning: Kokoro is not measured: {exc}", file=sys.stderr)
+        kokoro = None
+    candidates = {}
+    for lang in languages:
+        chosen = voice_eval.default_candidates(kokoro_settings, lang, args.all_voices)
+        extra = [voice_eval.Candidate.parse(v) for v in args.voice or []]
+        candidates[lang] = chosen[:1] + extra if extra else chosen
+    scores = voice_eval.evaluate_voices(
+        whisper, kokoro, candidates, progress=lambda s: print(f"{s.language} {s.voice}: {s.error:.2f}", file=sys.stderr)
+    )
+    latencies = []
+    if args.latency and kokoro is not None:
+        for lang in languages:
+            voice = KokoroVoice(kokoro, lang, kokoro_settings.voice_for(lang), kokoro_settings.speed_for(lang))
+            latencies.append(voice_eval.clause_latency(voice, lang, voice.name))
+    if args.json:
+        report = {"scores": [dataclasses.asdict(s) for s in scores], "kokoro_load_s": load_s}
+        report["latency"] = [dataclasses.asdict(f) for f in latencies]
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(voice_eval.format_table(scores))
+        if latencies:
+            print("\n" + voice_eval.format_latency(latencies, load_s))
     return 0
 
 

@@ -78,8 +78,35 @@ class PrivacySettings(_Strict):
     redact_personal_data: bool = Field(
         True,
         description="take card numbers (with their security code and expiry), e-mail addresses and phone "
-        "numbers out of handoff records and of conversations sent to a model for a summary",
+        "numbers out of stored conversations, handoff records and conversations sent to a model for a summary",
     )
+
+
+class StoreSettings(_Strict):
+    url: str = Field(
+        "sqlite:///conversations.db",
+        description="where conversations and handoffs are kept: sqlite:///path/file.db or "
+        "postgresql://user:password@host/db (the environment variable VOICE_ASSISTANT_STORE_URL takes precedence)",
+    )
+    retention_days: float = Field(
+        90, ge=0, le=36_500, description="conversations older than this are deleted (0: kept until purged by hand)"
+    )
+
+
+class HandoffSettings(_Strict):
+    webhook_url: str | None = Field(
+        None, pattern=r"^https?://\S+$", description="each new handoff is POSTed here as JSON, HMAC-SHA256 signed"
+    )
+    webhook_secret: str | None = Field(
+        None,
+        min_length=16,
+        description="the webhook's signing key (the environment variable VOICE_ASSISTANT_WEBHOOK_SECRET takes "
+        "precedence); required with webhook_url",
+    )
+    wait_s: float = Field(
+        90.0, ge=5, le=3600, description="no agent accepts within this: the assistant offers to call the shopper back"
+    )
+    webhook_attempts: int = Field(10, ge=1, le=50, description="tries before a delivery is given up (kept, marked)")
 
 
 class ServerSettings(_Strict):
@@ -88,6 +115,17 @@ class ServerSettings(_Strict):
         min_length=16,
         description="bearer token for /api/handoffs (the environment variable VOICE_ASSISTANT_AGENT_TOKEN "
         "takes precedence); with neither, the handoff API is disabled",
+    )
+    agent_accounts: dict[str, str] = Field(
+        default_factory=dict,
+        description="agent name -> password hash (make one with `voice-assistant agents hash-password`), to log "
+        "in to the console at /agent; the agent token logs in too",
+    )
+    console_secret: str | None = Field(
+        None,
+        min_length=32,
+        description="signs the console's login sessions (the environment variable VOICE_ASSISTANT_CONSOLE_SECRET "
+        "takes precedence); set it when several workers serve the console, or logins hold on one worker only",
     )
     public_url: str | None = Field(
         None,
@@ -113,6 +151,10 @@ class ServerSettings(_Strict):
         description="accept unsigned Twilio webhooks and phone streams without the webhook's one-time token: "
         "for trying the phone line locally, never in production",
     )
+    api_docs: bool = Field(False, description="serve the API's documentation at /docs and /openapi.json")
+    metrics_public: bool = Field(
+        False, description="serve /metrics without the agent token (only where the port is private)"
+    )
     max_sessions: int = Field(200, ge=1, le=100_000, description="conversations at once, in all")
     max_sessions_per_client: int = Field(20, ge=1, le=100_000, description="conversations at once per address")
 
@@ -125,6 +167,8 @@ class AssistantConfig(_Strict):
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
 
 class ConfigError(ValueError):

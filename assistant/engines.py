@@ -68,6 +68,10 @@ class Engines:
         self.whisper.warm_up()
         default_language = self.config.dialogue.language.default
         self.synthesizer.voices.for_language(default_language).synthesize("Hello.")
+        # Every language the conversation may switch to: its voice loads now (Kokoro's model, a language's
+        # phonemizer), not during a shopper's first question in it.
+        for language in sorted(set(self.dialogue.locales) - {default_language}):
+            self.synthesizer.voices.for_language(language).synthesize("OK.")
         self.store.search("warm up", limit=1)
         self.dialogue.warm_up()
         if self.dialogue.model is not None:

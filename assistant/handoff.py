@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from assistant.pii import redact
 from dialogue.history import ConversationHistory, Message
 from dialogue.llm.summary import model_summary
 from models.llm import LLMEngine
+
+if TYPE_CHECKING:
+    from assistant.records.recorder import Recorder
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,8 @@ class TranscriptLine:
     language: str
     at: float  # unix time
     interrupted: bool = False
+    asr_confidence: float | None = None  # shopper lines: how sure Whisper was of the words
+    products: tuple[str, ...] = ()  # shown with this line
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,9 @@ class HandoffRecord:
     summary_by: str = "template"  # "template" | "model"
     created_at: float = field(default_factory=time.time)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    status: str = "waiting"  # "waiting" for an agent, "accepted" by one, "closed"
+    agent: str | None = None
+    callback: str | None = None  # the number to call back: no agent was free in time
 
     @classmethod
     def from_history(cls, history: ConversationHistory, products: list[str], **fields) -> HandoffRecord:
@@ -53,33 +63,44 @@ class HandoffRecord:
 
 
 class HandoffDesk:
-    """Handoffs waiting for a person, newest last; bounded so a flood cannot exhaust memory. With `redact`
-    (the default), personal data is taken out before a record is filed or a conversation goes to a model."""
+    """Handoffs waiting for a person, filed in the durable store through the recorder (after the lines of the
+    conversation they belong to). With redaction on (the default), personal data is taken out before a record
+    is filed or a conversation goes to a model."""
 
-    def __init__(self, keep: int = 1000, redact: bool = True):
-        self.keep = keep
-        self.redact = redact
-        self.records: list[HandoffRecord] = []
+    def __init__(self, recorder: Recorder, announce: bool = False):
+        self.recorder = recorder
+        self.store = recorder.store
+        self.redact = recorder.redact
+        self.announce = announce  # a webhook is configured: each new handoff is owed a POST
 
-    def add(self, record: HandoffRecord) -> HandoffRecord:
+    @classmethod
+    def in_memory(cls, redact: bool = True) -> HandoffDesk:
+        """A desk on a throwaway store (the text chat, tests): nothing survives the process."""
+        from assistant.records.recorder import Recorder
+        from assistant.records.store import ConversationStore
+
+        return cls(Recorder(ConversationStore("sqlite://"), redact))
+
+    def add(self, record: HandoffRecord, then: Callable[[], None] | None = None) -> HandoffRecord:
+        """File the record; `then` runs once it is in the store (other workers may read it from then on)."""
         filed = record.redacted() if self.redact else record
-        self.records.append(filed)
-        del self.records[: -self.keep]
+        self.recorder.submit(self.store.file_handoff, filed, self.announce, then=then)
         return filed
 
-    def get(self, record_id: str) -> HandoffRecord | None:
-        return next((r for r in self.records if r.id == record_id), None)
+    async def records(self, status: str | None = None, limit: int = 100, offset: int = 0) -> list[HandoffRecord]:
+        await self.recorder.settled()
+        return await asyncio.to_thread(self.store.handoffs, status, limit, offset)
+
+    async def get(self, record_id: str) -> HandoffRecord | None:
+        await self.recorder.settled()
+        return await asyncio.to_thread(self.store.handoff, record_id)
 
     async def summarise(self, record: HandoffRecord, messages: Sequence[Message], llm: LLMEngine) -> None:
         """Replace the record's template summary with the model's, once written (if it is grounded)."""
         if self.redact:  # the model may be a remote server: it reads no more than the agent will
             messages = [replace(m, text=redact(m.text), full_text=None) for m in messages]
         summary = await model_summary(llm, messages, record.reason)
-        if not summary:
-            return
-        for i, filed in enumerate(self.records):
-            if filed.id == record.id:  # not if the desk has dropped it meanwhile
-                self.records[i] = replace(
-                    filed, summary=redact(summary) if self.redact else summary, summary_by="model"
-                )
-                return
+        if summary:
+            self.recorder.submit(
+                self.store.set_summary, record.id, redact(summary) if self.redact else summary, "model"
+            )

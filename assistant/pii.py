@@ -82,9 +82,28 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def phone_numbers(text: str) -> list[str]:
+    """The phone numbers said in the text, as digits ("five five five 0100" -> "5550100"), for a callback."""
+    return [digits for _, _, digits, kind in _classified_runs(text) if kind == PHONE]
+
+
 def _digit_runs(text: str) -> tuple[str, int]:
     """Replace runs of digit tokens that make a card (13-19 digits passing Luhn, possibly followed by its
     code) or a phone number (7-15 digits); returns the text and how many cards were found."""
+    out, cards, last = [], 0, 0
+    for start, end, _, kind in _classified_runs(text):
+        if kind == CARD:
+            cards += 1
+        if kind == PHONE and start > 0 and text[start - 1] == "+":
+            start -= 1
+        out.append(text[last:start] + kind)
+        last = end
+    out.append(text[last:])
+    return "".join(out), cards
+
+
+def _classified_runs(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, digits, kind) of each run of digit tokens that is a card or a phone number."""
     runs: list[tuple[int, int, str]] = []
     start = end = -1
     digits = ""
@@ -98,19 +117,12 @@ def _digit_runs(text: str) -> tuple[str, int]:
         start, end, digits = token.start(), token.end(), _value(token.group())
     if digits:
         runs.append((start, end, digits))
-    out, cards, last = [], 0, 0
+    found = []
     for start, end, digits in runs:
         kind = _kind(digits)
-        if kind is None or _CURRENCY.search(text[max(0, start - 3) : start]):
-            continue
-        if kind == CARD:
-            cards += 1
-        if kind == PHONE and start > 0 and text[start - 1] == "+":
-            start -= 1
-        out.append(text[last:start] + kind)
-        last = end
-    out.append(text[last:])
-    return "".join(out), cards
+        if kind is not None and not _CURRENCY.search(text[max(0, start - 3) : start]):
+            found.append((start, end, digits, kind))
+    return found
 
 
 def _value(token: str) -> str:

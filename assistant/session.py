@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import AsyncIterable, Callable, Coroutine
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import numpy as np
@@ -21,9 +20,11 @@ import numpy as np
 from asr.endpointer import Endpointer, EndpointEvent, EventKind, FrameSplitter
 from asr.streaming import Utterance
 from asr.whisper_engine import Transcript
+from assistant import events
 from assistant.barge_in import BackchannelFilter
 from assistant.engines import Engines
 from assistant.heard import heard_text
+from assistant.session_handoff import HandoffSide, State, transcript_event
 from assistant.spoken_reply import SpokenReply
 from assistant.transports.base import AudioOutput
 from assistant.turn import TurnRecord
@@ -37,15 +38,6 @@ log = logging.getLogger(__name__)
 _RECHECK_S = 0.4  # while a possible interruption goes on, look at it again this often
 
 
-class State(str, Enum):
-    LISTENING = "listening"
-    USER_SPEAKING = "user_speaking"
-    THINKING = "thinking"
-    SPEAKING = "speaking"
-    HANDED_OFF = "handed_off"
-    CLOSED = "closed"
-
-
 @dataclass
 class _Candidate:
     """Speech that began while the assistant was thinking or speaking."""
@@ -56,7 +48,7 @@ class _Candidate:
     interrupted: bool = False
 
 
-class Session:
+class Session(HandoffSide):
     def __init__(
         self,
         engines: Engines,
@@ -162,7 +154,7 @@ class Session:
             self._speech_started(event, now)
         elif self._utterance is None:
             return  # speech we chose to ignore (half-duplex while speaking)
-        elif kind is EventKind.PAUSE and self._candidate is None:
+        elif kind is EventKind.PAUSE and self._candidate is None and self.state is not State.HANDED_OFF:
             self._speculative = self._start_reply(self._utterance)
         elif kind is EventKind.RESUME:
             self._drop_speculation()
@@ -172,16 +164,18 @@ class Session:
     def _speech_started(self, event: EndpointEvent, now: float) -> None:
         voiced_s = event.at_s - event.speech_start_s
         busy = self.state in (State.THINKING, State.SPEAKING)
-        if (busy and not self.config.barge_in.enabled) or self.state in (State.HANDED_OFF, State.CLOSED):
+        if (busy and not self.config.barge_in.enabled) or self.state is State.CLOSED:
             return
         self._utterance = self.transcriber.start_utterance(voiced_s)
         self._next_partial_s = self._utterance.duration_s + self.config.asr.partial_interval_ms / 1000
-        if busy:
+        if self.state is State.HANDED_OFF:
+            pass  # a person has taken over: the shopper's words are transcribed for them, never answered
+        elif busy:
             min_s = self.config.barge_in.min_speech_ms / 1000
             self._candidate = _Candidate(onset_at=now - voiced_s, next_check_s=max(min_s, voiced_s))
         else:
             self._set_state(State.USER_SPEAKING)
-        self.on_event({"type": "speech_start"})
+        self.on_event(events.speech_start())
 
     def _while_speech_goes_on(self) -> None:
         speech_s = self.endpointer.now_s - self.endpointer.speech_start_s
@@ -199,6 +193,9 @@ class Session:
     def _speech_ended(self, now: float) -> None:
         utterance, candidate = self._utterance, self._candidate
         self._utterance, self._candidate = None, None
+        if self.state is State.HANDED_OFF:
+            self._spawn(self._transcribe_for_agent(utterance.audio().copy()))
+            return
         if candidate is not None:
             self._spawn(self._settle_candidate(candidate, utterance, now, self._last_voiced_at))
             return
@@ -246,7 +243,7 @@ class Session:
             if not heard.text:
                 await reply.committed.wait()
                 log.info("no words recognised in the utterance; not answering")
-                self.on_event({"type": "no_speech"})
+                self.on_event(events.no_speech())
                 return
             # The dialogue works on a copy of the state: adopted (cart included) only if this reply is committed.
             answer = await self.engines.dialogue.respond(
@@ -263,7 +260,7 @@ class Session:
         except Exception as exc:  # a broken turn must not end the conversation
             log.exception("turn %d failed", turn.index)
             await reply.committed.wait()  # a speculation that is thrown away never reports
-            self.on_event({"type": "error", "code": "turn_failed", "message": f"the assistant could not answer: {exc}"})
+            self.on_event(events.error("turn_failed", f"the assistant could not answer: {exc}"))
         finally:
             self._reply_over(reply)
 
@@ -294,7 +291,7 @@ class Session:
         while (idle := self.output.idle_in()) > 0:
             await asyncio.sleep(min(idle, 0.05))
         turn.heard_reply = turn.reply
-        self.on_event({"type": "reply_done", "latency_ms": turn.latency_ms()})
+        self.on_event(events.reply_done(turn.latency_ms()))
 
     def _report_reply(self, reply: SpokenReply, answer: Reply) -> None:
         """The reply's words and products are known: a template's when it is accepted, a generated one's when
@@ -302,14 +299,9 @@ class Session:
         turn = reply.turn
         turn.reply = turn.reply.rstrip() if answer.generated else answer.text
         turn.products = tuple(p.id for p in answer.products)
-        self.on_event(
-            {
-                "type": "reply",
-                "text": answer.text,
-                "language": answer.language,
-                "products": [p.to_dict(with_variants=False) for p in answer.products],
-            }
-        )
+        turn.facts = tuple(answer.facts) if answer.generated else ()
+        products = [p.to_dict(with_variants=False) for p in answer.products]
+        self.on_event(events.reply(answer.text, answer.language, products))
 
     def _reply_over(self, reply: SpokenReply) -> None:
         if reply.accepted:
@@ -338,12 +330,12 @@ class Session:
             self.language = tracker
         if answer.state is not None:
             self.dialogue_state = answer.state
+        turn.intent, turn.generated = answer.intent, answer.generated
         if heard is not None:
             turn.transcript, turn.language = heard.text, heard.language
             turn.language_probability = heard.language_probability
             self.history.add_user(heard.text, heard.language)
-            self.on_event({"type": "transcript", "text": heard.text, "language": heard.language})
-        turn.intent, turn.generated = answer.intent, answer.generated
+            self.on_event(transcript_event(heard, answer.intent))
         reply.accepted = True
         self.turns.append(turn)
         # A generated answer is still streaming: its line grows, and it is reported when it is over.
@@ -392,7 +384,7 @@ class Session:
         if not candidate.interrupted:
             heard = await self.transcriber.final(utterance.audio().copy(), prior=self._prior_language())
             if not self._interrupts(heard.text):
-                self.on_event({"type": "backchannel_ignored", "text": heard.text})
+                self.on_event(events.backchannel_ignored(heard.text))
                 return  # "uh-huh", a cough, the assistant's own echo
             await self._interrupt(candidate.onset_at)
         self._commit(self._start_reply(utterance), ended_at, speech_end_at)
@@ -415,58 +407,18 @@ class Session:
             self.history.truncate_last_assistant(heard)
         if reason == "barge_in":
             reply.turn.barge_in_ms = (stopped_at - onset_at) * 1000
-            self.on_event({"type": "barge_in", "heard": heard})
-
-    # ---- handoff ----------------------------------------------------------------------------
-    def request_handoff(self, reason: str) -> None:
-        """The shopper asked for a person (button, phone key): stop talking, say so, hand over."""
-        if self.state not in (State.HANDED_OFF, State.CLOSED):
-            self._spawn(self._hand_off_now(reason))
-
-    async def _hand_off_now(self, reason: str) -> None:
-        if self.state in (State.HANDED_OFF, State.CLOSED):
-            return
-        await self._interrupt(self.clock(), reason="handoff")
-        self._drop_speculation()
-        self._utterance = self._candidate = None  # what they are saying now goes to the person
-        answer = self.engines.dialogue.handoff_reply(self._prior_language() or self.config.dialogue.language.default)
-        answer.intent = reason
-        reply = SpokenReply(TurnRecord(index=len(self.turns), speech_end_at=self.clock()))
-        reply.committed.set()
-        self._reply = reply
-        reply.task = self._spawn(self._say_unasked(reply, answer))
-
-    async def _say_unasked(self, reply: SpokenReply, answer: Reply) -> None:
-        try:
-            await self._say(reply, answer)
-        finally:
-            self._reply_over(reply)
-
-    def _hand_off(self, reason: str, language: str) -> None:
-        self._set_state(State.HANDED_OFF)
-        transcript = [
-            {"role": m.role, "text": m.text, "language": m.language, "at": round(m.at, 3)}
-            for m in self.history.messages
-        ]
-        self.on_event({"type": "handoff", "reason": reason, "language": language, "transcript": transcript})
+            self.on_event(events.barge_in(heard))
 
     # ---- events -----------------------------------------------------------------------------
     async def _send_partial(self, utterance: Utterance) -> None:
         partial = await self.transcriber.partial(utterance, prior=self._prior_language())
         if partial is not None and utterance is self._utterance:
-            self.on_event(
-                {
-                    "type": "partial",
-                    "committed": partial.committed,
-                    "tentative": partial.tentative,
-                    "language": partial.language,
-                }
-            )
+            self.on_event(events.partial(partial.committed, partial.tentative, partial.language))
 
     def _set_state(self, state: State) -> None:
         if state != self.state:
             self.state = state
-            self.on_event({"type": "state", "state": state.value})
+            self.on_event(events.state(state.value))
 
 
 def _running(task: asyncio.Task | None) -> bool:

@@ -33,6 +33,7 @@ class TurnRecord:
     tts_audio_s: float = 0.0
     tts_synth_s: float = 0.0
     products: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()  # a generated reply's grounding: catalog facts and tool results it was given
 
     def latency_ms(self) -> dict[str, float | None]:
         stamps = {

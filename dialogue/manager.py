@@ -192,6 +192,11 @@ class DialogueManager:
             return "advice"
         return "unrecognised" if turn.intent is _FALLBACK or gave_up else ""
 
+    def phrase(self, language: str, name: str) -> str:
+        """One of the locale's replies, in the shopper's language (the default language's when it has none)."""
+        locale = self.locales.get(base_language(language), self.default)
+        return Phrases(locale, self.default).text(name)
+
     def handoff_reply(self, language: str, intent: str = "handoff") -> Reply:
         """What the shopper hears when a person takes over (asked for in words, by button or by key)."""
         locale = self.locales.get(base_language(language), self.default)

@@ -3,6 +3,7 @@
 from models.registry import (
     DEFAULT_ASR_MODEL,
     DEFAULT_EMBEDDING,
+    DEFAULT_KOKORO_MODEL,
     DEFAULT_LLM,
     DEFAULT_TTS_VOICE,
     REGISTRY,
@@ -20,6 +21,7 @@ from models.resolve import (
 __all__ = [
     "DEFAULT_ASR_MODEL",
     "DEFAULT_EMBEDDING",
+    "DEFAULT_KOKORO_MODEL",
     "DEFAULT_LLM",
     "DEFAULT_TTS_VOICE",
     "REGISTRY",

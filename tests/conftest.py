@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from importlib import metadata
@@ -24,6 +26,10 @@ _MODEL_FIXTURES = {"engines", "live_server", "english_voice", "say", "llm", "llm
 SMALL_LLM = "qwen2.5-coder-0.5b-instruct-q4_k_m"
 AGENT_TOKEN = "test-agent-token-5f1c9a7e"  # the live server's /api/handoffs token
 TWILIO_TOKEN = "test-twilio-auth-token-0c4e"  # the live server's Twilio account auth token  # the OpenAI-compatible server's model in tests
+
+
+# Conversations the tests' servers record go to a throwaway file, never to ./conversations.db.
+os.environ.setdefault("VOICE_ASSISTANT_STORE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='va-store-')}/conversations.db")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -95,7 +101,9 @@ def live_server(engines):
 
     os.environ[TOKEN_ENV] = AGENT_TOKEN  # the handoff API is off without one
     os.environ["TWILIO_AUTH_TOKEN"] = TWILIO_TOKEN  # and the phone line without Twilio's signature
-    app = create_app(engines=engines)
+    config = engines.config.model_copy(deep=True)
+    config.server.api_docs = True  # off by default; the server tests read the OpenAPI document
+    app = create_app(config, engines=engines)
     with BackgroundServer(app) as server:
         yield server.url
 
@@ -191,3 +199,25 @@ def _wait_ready(proc: subprocess.Popen, base_url: str, log_path: Path, limit_s: 
             pass
         time.sleep(0.3)
     pytest.fail(f"llama_cpp.server did not answer {base_url}/models within {limit_s:g} s")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server for the run; skipped with the reason where it cannot start, unless
+    VA_REQUIRE_POSTGRES=1 (CI), where that is a failure."""
+    from tests.postgres import PostgresCluster, PostgresUnavailable
+
+    # Not under pytest's temporary folder: that one is private to this user, and the server runs as `postgres`.
+    folder = Path(tempfile.mkdtemp(prefix="va-postgres-"))
+    cluster = PostgresCluster(folder, free_port())
+    try:
+        cluster.start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("VA_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL must run here: {exc}")
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -230,6 +230,9 @@ def test_client_vanishing_mid_reply_is_cleaned_up_and_others_carry_on(live_serve
     assert not [e for e in other.events if e["type"] == "error"]
     assert sum(len(a) for a in turns[0].heard) / 16000 > 2.0  # its reply played out (about 3.5 s)
     wait_for(lambda: active(live_server, "browser") == 0, what="all sessions to end")
+    gc.collect()  # a task that failed unseen is reported when it is collected
+    unseen = [r.getMessage() for r in caplog.records if "never retrieved" in r.getMessage()]
+    assert not unseen, unseen
 
 
 class NonReadingClient:

@@ -12,6 +12,7 @@ import httpx
 
 from assistant.callers import BrowserCaller
 from tests.conftest import load_16k
+from tests.wire import AGENT
 
 # (question, words of which its transcript must contain one, a word its reply must contain). Whisper's
 # spelling of a product name varies with the CPU ("Flow Fit Yoge Mat"), so any of its words will do.
@@ -46,5 +47,5 @@ def test_four_simultaneous_conversations_keep_their_own_transcripts(live_server,
             assert turn.voice_to_voice_ms is not None and len(turn.heard_audio()) > 0
         assert not [e for e in caller.events if e.get("type") == "barge_in"], "nobody interrupted anybody"
 
-    metrics = httpx.get(f"{live_server}/metrics").text
+    metrics = httpx.get(f"{live_server}/metrics", headers=AGENT).text
     assert 'va_sessions_active{channel="browser"} 0.0' in metrics

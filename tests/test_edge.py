@@ -198,3 +198,38 @@ def test_a_client_that_falls_silent_is_let_go() -> None:
     with pytest.raises(ClientGone, match="nothing received for 0.05 s"):
         asyncio.run(transport._receive())
     assert WebSocketLimits().idle_s == 300  # a page left open with the mic off keeps its place 5 minutes
+
+
+def test_a_client_that_never_finishes_its_headers_is_let_go() -> None:
+    import socket
+    import time
+
+    from fastapi import FastAPI
+
+    from assistant.server.run import BackgroundServer
+
+    app = FastAPI()
+
+    @app.get("/ping")
+    async def ping() -> dict:
+        return {"ok": True}
+
+    with BackgroundServer(app, header_timeout_s=1.0) as server:
+        slow = socket.create_connection((server.host, server.port))
+        slow.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        slow.settimeout(10)
+        started = time.monotonic()
+        assert slow.recv(1024) == b""  # closed by the server
+        assert time.monotonic() - started < 5
+        slow.close()
+        # A complete request on a kept-alive connection is not cut by the deadline.
+        kept = socket.create_connection((server.host, server.port))
+        kept.settimeout(10)
+        for pause in (0.0, 1.5):
+            time.sleep(pause)
+            kept.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while b'{"ok":true}' not in answer and (chunk := kept.recv(4096)):
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200 OK"), answer
+        kept.close()

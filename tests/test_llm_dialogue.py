@@ -195,7 +195,7 @@ def test_the_desk_swaps_in_the_model_summary_when_it_is_written():
     from assistant.handoff import HandoffDesk, HandoffRecord
 
     messages = [Message("user", "Where is my order A1017?", "en"), Message("user", "A person, please.", "en")]
-    desk = HandoffDesk()
+    desk = HandoffDesk.in_memory()
     record = HandoffRecord.from_history(
         ConversationHistory(messages),
         [],
@@ -207,7 +207,7 @@ def test_the_desk_swaps_in_the_model_summary_when_it_is_written():
     )
     desk.add(record)
     asyncio.run(desk.summarise(record, messages, ScriptedEngine("The shopper wants to know where order A1017 is.")))
-    [filed] = desk.records
+    [filed] = asyncio.run(desk.records())
     assert filed.summary_by == "model" and "A1017" in filed.summary and filed.transcript == record.transcript
 
 

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from assistant.config import AssistantConfig, ConfigError
 from assistant.handoff import HandoffDesk, HandoffRecord
 from assistant.pii import CARD, EMAIL, EXPIRY, PHONE, SECURITY_CODE, luhn_valid, redact
+from assistant.records.store import URL_ENV
 from assistant.server.agent_auth import TOKEN_ENV
 from assistant.server.app import create_app
 from dialogue.history import ConversationHistory, Message
@@ -93,33 +94,40 @@ def _record(*lines: str) -> tuple[HandoffRecord, list[Message]]:
 
 def test_the_desk_files_records_without_personal_data() -> None:
     record, _ = _record("My card is 4111 1111 1111 1111, CVV 123.", "Where is order A1042?", "mail me at a@b.co")
-    filed = HandoffDesk().add(record)
-    text = " ".join(line.text for line in filed.transcript) + filed.summary
-    assert "4111" not in text and "123" not in text and "a@b.co" not in text and "A1042" in text
-    assert filed.caller == {"from": "+15558675309"}  # the call's own number stays, for a callback
-    assert HandoffDesk(redact=False).add(record).transcript == record.transcript  # configurable
+    desk = HandoffDesk.in_memory()
+    filed = desk.add(record)
+    stored = asyncio.run(desk.get(filed.id))  # what an agent (or a thief of the database file) reads
+    for kept in (filed, stored):
+        text = " ".join(line.text for line in kept.transcript) + kept.summary
+        assert "4111" not in text and "123" not in text and "a@b.co" not in text and "A1042" in text
+        assert kept.caller == {"from": "+15558675309"}  # the call's own number stays, for a callback
+    assert HandoffDesk.in_memory(redact=False).add(record).transcript == record.transcript  # configurable
 
 
 def test_the_summary_model_never_reads_personal_data() -> None:
     record, messages = _record("My card is 4111 1111 1111 1111.", "A person, please.")
-    desk = HandoffDesk()
+    desk = HandoffDesk.in_memory()
     desk.add(record)
     engine = ScriptedEngine("The shopper wants help with a payment and asked for a person.")
     asyncio.run(desk.summarise(record, messages, engine))
     [(prompt, _)] = engine.requests
     assert all("4111" not in m.content for m in prompt if isinstance(m.content, str))
-    assert desk.records[0].summary_by == "model"
+    [filed] = asyncio.run(desk.records())
+    assert filed.summary_by == "model"
 
 
-def test_handoffs_need_the_agent_token(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_handoffs_need_the_agent_token(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv(URL_ENV, f"sqlite:///{tmp_path}/conversations.db")
     monkeypatch.delenv(TOKEN_ENV, raising=False)
     disabled = TestClient(create_app(AssistantConfig()))
     answer = disabled.get("/api/handoffs")
     assert answer.status_code == 503 and TOKEN_ENV in answer.json()["detail"]
     assert disabled.get("/handoffs").status_code == 404  # the old open list is gone
+    assert disabled.get("/metrics").status_code == 503 and disabled.get("/docs").status_code == 404
+    assert disabled.get("/openapi.json").status_code == 404  # documentation only with server.api_docs
 
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    app = create_app(AssistantConfig())
+    app = create_app(AssistantConfig.model_validate({"server": {"api_docs": True}}))
     record, _ = _record("Call me on 555-867-5309.")
     filed = app.state.server.desk.add(record)
     client = TestClient(app)
@@ -132,6 +140,8 @@ def test_handoffs_need_the_agent_token(monkeypatch: pytest.MonkeyPatch) -> None:
     assert client.get(f"/api/handoffs/{filed.id}", headers=agent).json()["session"] == "s1"
     assert client.get("/api/handoffs/nope", headers=agent).status_code == 404
     assert client.get("/api/handoffs/" + "x" * 5000, headers=agent).status_code == 404
+    for path in (f"/api/handoffs/{filed.id}/export", f"/api/handoffs/{filed.id}/accept", "/api/handoffs?status=closed"):
+        assert client.request("POST" if path.endswith("accept") else "GET", path).status_code == 401
     security = client.get("/openapi.json").json()["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in security.values())
 
@@ -143,3 +153,30 @@ def test_a_token_too_short_to_be_secret_is_refused(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv(TOKEN_ENV)
     with pytest.raises(ValueError):
         AssistantConfig.model_validate({"server": {"agent_token": "short"}})
+
+
+def test_agents_accept_hand_back_close_and_export_a_handoff(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv(URL_ENV, f"sqlite:///{tmp_path}/conversations.db")
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    app = create_app(AssistantConfig())
+    filed = app.state.server.desk.add(_record("Où est ma commande A1042 ?")[0])
+    client = TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"})
+    base = f"/api/handoffs/{filed.id}"
+    assert [r["id"] for r in client.get("/api/handoffs?status=waiting").json()] == [filed.id]
+    accepted = client.post(f"{base}/accept", json={"agent": "ann"})
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted" and accepted.json()["agent"] == "ann"
+    taken = client.post(f"{base}/accept", json={"agent": "bob"})
+    assert taken.status_code == 409 and "ann" in taken.json()["detail"]
+    assert client.post(f"{base}/release").json()["status"] == "waiting"
+    assert client.post(f"{base}/accept", json={"agent": "bob"}).json()["agent"] == "bob"
+    assert client.post(f"{base}/close", json={"agent": "bob"}).json()["status"] == "closed"
+    assert client.post(f"{base}/accept", json={"agent": "ann"}).status_code == 409
+    assert client.get("/api/handoffs?status=waiting").json() == []
+    exported = client.get(f"{base}/export")
+    assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+    assert exported.json()["transcript"][0]["text"] == "Où est ma commande A1042 ?"
+    for bad in ({"agent": "x" * 65}, {"agent": "ann\nforged"}, {"agent": 7}, {"who": "ann"}):
+        assert client.post(f"{base}/accept", json=bad).status_code == 422, bad
+    assert client.post("/api/handoffs/nope/accept").status_code == 404
+    assert client.get("/api/handoffs?limit=100000").status_code == 422
+    assert client.get("/api/handoffs?status=lost").status_code == 422

@@ -46,7 +46,8 @@ def test_health_ready_metrics_and_docs(live_server):
         ready = http.get("/readyz")
         assert ready.status_code == 200 and ready.json() == {"status": "ready"}
 
-        metrics = http.get("/metrics")
+        assert http.get("/metrics").status_code == 401  # the agent token, unless metrics_public
+        metrics = http.get("/metrics", headers=AGENT)
         assert metrics.status_code == 200
         assert metrics.headers["content-type"].startswith("text/plain")
         families = {f.name: f for f in text_string_to_metric_families(metrics.text)}
@@ -176,6 +177,12 @@ def test_browser_handoff_button(live_server, say):
     # The agent's note: the template's (this server runs without a language model).
     assert record["summary_by"] == "template" and "button" in record["summary"] and heard in record["summary"]
     assert metric(live_server, "va_handoffs_total", channel="browser", reason="button") == before + 1
+    # An agent takes it over the API, and the transcript exports as the store has it.
+    one = f"{live_server}/api/handoffs/{record['id']}"
+    accepted = httpx.post(f"{one}/accept", json={"agent": "ann"}, headers=AGENT).json()
+    assert accepted["status"] == "accepted" and accepted["agent"] == "ann"
+    assert httpx.post(f"{one}/accept", json={"agent": "bob"}, headers=AGENT).status_code == 409
+    assert httpx.get(f"{one}/export", headers=AGENT).json()["transcript"] == record["transcript"]
 
 
 def test_phone_handoff_on_zero(live_server):

@@ -4,7 +4,7 @@ import numpy as np
 
 from tests.conftest import run
 from tts.chunking import ClauseChunker
-from tts.settings import TtsSettings
+from tts.settings import KokoroSettings, TtsSettings
 from tts.synthesizer import StreamingSynthesizer
 
 
@@ -58,7 +58,7 @@ def test_first_audio_comes_before_the_reply_is_finished(engines):
 
 
 def test_language_without_piper_voice_falls_back_to_espeak_not_english():
-    synthesizer = StreamingSynthesizer(TtsSettings())
+    synthesizer = StreamingSynthesizer(TtsSettings(kokoro=KokoroSettings(languages=[])))  # Kokoro: test_kokoro_voice
     spanish = synthesizer.synthesize_text("Sí, tenemos el FlowFit Yoga Mat, por 33,99 dólares.", "es")
     assert spanish and all(c.voice.startswith("espeak:") for c in spanish)
     assert sum(c.duration_s for c in spanish) > 1.0

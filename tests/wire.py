@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import ConnectionClosed
 
 from assistant.transports import mulaw
-from tests.conftest import load_16k
+from tests.conftest import AGENT_TOKEN, load_16k
 
 LONG = "Do you have running shoes?"  # a long reply: three products, ~10 s of speech in four clauses
 SHOES = "How much are the TrailRunner running shoes?"  # a short reply
@@ -25,13 +25,16 @@ LEAD_IN = 25  # frames of room silence before the shopper speaks (0.5 s), as a m
 
 
 # ---- helpers --------------------------------------------------------------------------------------
+AGENT = {"Authorization": f"Bearer {AGENT_TOKEN}"}  # the live server's agent token: /metrics and /api/handoffs
+
+
 def ws_url(base: str, path: str) -> str:
     return base.replace("http://", "ws://") + path
 
 
 def metric(base: str, name: str, **labels: str) -> float:
     """One sample of the server's /metrics (0 when the labelled series does not exist yet)."""
-    text = httpx.get(f"{base}/metrics", timeout=10).text
+    text = httpx.get(f"{base}/metrics", headers=AGENT, timeout=10).text
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):

@@ -17,9 +17,11 @@ class Clause:
 
 
 class ClauseChunker:
-    def __init__(self, min_chars: int = 12, min_first_chars: int | None = None):
+    def __init__(self, min_chars: int = 12, min_first_chars: int | None = None, max_first_chars: int | None = None):
         self.min_chars = min_chars
         self.min_first_chars = min_chars if min_first_chars is None else min_first_chars
+        # A slow voice's first audio waits for its whole first clause: a longer one is cut at a word boundary.
+        self.max_first_chars = max_first_chars
         self._text = ""
         self._emitted = 0  # offset of the first character not yet emitted
 
@@ -32,13 +34,20 @@ class ClauseChunker:
         self._text += piece
         clauses = []
         for match in _BOUNDARY.finditer(self._text, self._emitted):
-            clause = self._take(match.start(), match.end())
-            if clause:
-                clauses.append(clause)
+            clauses += self._take_split(match.start(), match.end())
         return clauses
 
     def flush(self) -> list[Clause]:
-        clause = self._take(len(self._text), len(self._text), force=True)
+        return self._take_split(len(self._text), len(self._text), force=True)
+
+    def _take_split(self, end: int, next_start: int, force: bool = False) -> list[Clause]:
+        if self._emitted == 0 and self.max_first_chars is not None:
+            cut = _first_cut(self._text[:end], self.max_first_chars, self.min_chars)
+            if cut is not None:
+                head = self._take(cut, cut + 1, force=True)
+                tail = self._take(end, next_start, force=True)
+                return [c for c in (head, tail) if c]
+        clause = self._take(end, next_start, force)
         return [clause] if clause else []
 
     def _take(self, end: int, next_start: int, force: bool = False) -> Clause | None:
@@ -49,3 +58,38 @@ class ClauseChunker:
         start = self._emitted + (len(raw) - len(raw.lstrip()))
         self._emitted = next_start
         return Clause(self._text[start:end].rstrip(), start, start + len(self._text[start:end].rstrip()))
+
+
+# A digit is read as a word or more ("33,99" -> "treinta y tres coma noventa y nueve").
+_DIGIT_WEIGHT = 5
+# The head's share of a cut first clause: the tail is synthesised while the head plays, and a voice with a
+# real-time factor up to ~0.6 finishes a tail 1.5 times the head's length before the head has played out.
+_HEAD_SHARE = 0.4
+
+
+def _spoken_length(text: str) -> int:
+    return len(text.strip()) + sum(c.isdigit() for c in text) * (_DIGIT_WEIGHT - 1)
+
+
+def _first_cut(text: str, limit: int, min_tail: int) -> int | None:
+    """Where to cut a first clause longer than `limit`: at a space, the head nearest 40% of its spoken length.
+    Never inside a product name (between two capitalised words), never after a short lower-case word ("el",
+    "de", "the"); the head keeps two words and the tail `min_tail` characters. None: no good cut (CJK text has
+    no spaces, so it is never cut)."""
+    if _spoken_length(text) <= limit:
+        return None
+    target = _HEAD_SHARE * _spoken_length(text)
+    words = [m.span() for m in re.finditer(r"\S+", text)]
+    best, best_miss = None, None
+    for (prev_start, prev_end), (next_start, next_end) in zip(words[1:], words[2:]):
+        prev, following = text[prev_start:prev_end], text[next_start:next_end]
+        if (len(prev.strip(",.;:!?")) <= 3 and not prev[:1].isupper()) or (
+            prev[:1].isupper() and following[:1].isupper()
+        ):
+            continue
+        if len(text[next_start:].strip()) < min_tail:
+            break
+        miss = abs(_spoken_length(text[:prev_end]) - target)
+        if best_miss is None or miss < best_miss:
+            best, best_miss = prev_end, miss
+    return best

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from tts.chunking import Clause, ClauseChunker
+from tts.kokoro_voice import Interrupt
 from tts.settings import TtsSettings
 from tts.speakable import speakable
 from tts.voices import VoiceBook
@@ -45,7 +46,11 @@ class StreamingSynthesizer:
     async def speak(self, pieces: AsyncIterable[str], language: str) -> AsyncIterator[SpeechChunk]:
         """Yields one chunk per clause as soon as that clause is complete and synthesised."""
         voice = await asyncio.to_thread(self.voices.for_language, language)
-        chunker = ClauseChunker(self.settings.min_clause_chars, self.settings.min_first_clause_chars)
+        chunker = ClauseChunker(
+            self.settings.min_clause_chars,
+            self.settings.min_first_clause_chars,
+            getattr(voice, "max_first_clause_chars", None),  # a slow voice (Kokoro) starts on a shorter piece
+        )
         async for piece in pieces:
             for clause in chunker.feed(piece):
                 yield await self._render(voice, clause)
@@ -57,7 +62,7 @@ class StreamingSynthesizer:
         key = (voice.name, clause.text)
         pcm = self._phrases.get(key)
         if pcm is None:
-            pcm = _pcm16(await asyncio.to_thread(voice.synthesize, speakable(clause.text)))
+            pcm = _pcm16(await self._synthesize(voice, speakable(clause.text)))
             if len(clause.text) <= _CACHED_PHRASE_CHARS:
                 self._phrases[key] = pcm
                 while len(self._phrases) > _CACHED_PHRASES:
@@ -65,6 +70,17 @@ class StreamingSynthesizer:
         return SpeechChunk(
             pcm, voice.sample_rate, clause.text, clause.start, clause.end, voice.name, time.perf_counter() - started
         )
+
+    @staticmethod
+    async def _synthesize(voice: Any, text: str) -> np.ndarray:
+        if not getattr(voice, "interruptible", False):
+            return await asyncio.to_thread(voice.synthesize, text)
+        interrupt = Interrupt()
+        try:
+            return await asyncio.to_thread(voice.synthesize, text, interrupt)
+        except asyncio.CancelledError:
+            interrupt.set()  # the thread stops too, instead of holding the shared model for the next turn
+            raise
 
     def remember(self, phrases: list[str], language: str) -> None:
         """Synthesise short phrases now ("One moment."), so saying them later costs no synthesis."""

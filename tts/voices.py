@@ -1,11 +1,13 @@
-"""The voice for each language: Piper where a voice is configured, espeak-ng otherwise.
+"""The voice for each language: a configured Piper voice, else Kokoro-82M, else espeak-ng.
 
 A language without a Piper voice is never read by an English voice (that would mangle
-foreign words) and never left silent: espeak-ng speaks it.
+foreign words) and never left silent: Kokoro speaks it where it was measured to be
+understood better than espeak-ng, and espeak-ng is the last resort.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Protocol
@@ -13,7 +15,10 @@ from typing import Protocol
 import numpy as np
 
 from models import resolve
+from tts.kokoro_voice import KokoroModel, KokoroUnavailable, KokoroVoice
 from tts.settings import TtsSettings
+
+log = logging.getLogger(__name__)
 
 
 class Voice(Protocol):
@@ -67,6 +72,8 @@ class VoiceBook:
     def __post_init__(self) -> None:
         self._voices: dict[str, Voice] = {}
         self._lock = threading.Lock()
+        self._kokoro: KokoroModel | None = None  # one model for every language it speaks
+        self._kokoro_error: str | None = None  # why the model did not load: not tried again
 
     def for_language(self, language: str) -> Voice:
         base = language.split("-")[0].lower()
@@ -78,6 +85,27 @@ class VoiceBook:
     def _load(self, language: str) -> Voice:
         if language in self.settings.voices:
             return PiperVoiceAdapter(self.settings.voices[language], self.settings.length_scale)
+        reason = None
+        if language in self.settings.kokoro.languages:
+            try:
+                return self._kokoro_voice(language)
+            except KokoroUnavailable as exc:
+                reason = str(exc)
+                log.warning("Kokoro cannot speak %r, espeak-ng will: %s", language, reason)
         if self.settings.fallback == "espeak":
             return EspeakFallbackVoice(language, self.settings.espeak_voices.get(language))
-        raise ValueError(f"no voice for language {language!r}: add one under tts.voices")
+        raise ValueError(
+            f"no voice for language {language!r}: add one under tts.voices" + (f" ({reason})" if reason else "")
+        )
+
+    def _kokoro_voice(self, language: str) -> KokoroVoice:
+        kokoro = self.settings.kokoro
+        if self._kokoro is None:
+            if self._kokoro_error is not None:
+                raise KokoroUnavailable(self._kokoro_error)
+            try:
+                self._kokoro = KokoroModel(kokoro.model, kokoro.voices_file, kokoro.threads)
+            except KokoroUnavailable as exc:
+                self._kokoro_error = str(exc)
+                raise
+        return KokoroVoice(self._kokoro, language, kokoro.voice_for(language), kokoro.speed_for(language))

@@ -3,7 +3,6 @@ checked in constant time. With no token configured the handoff API is off, and t
 
 from __future__ import annotations
 
-import hmac
 import os
 
 from fastapi import HTTPException, Request
@@ -24,11 +23,16 @@ def agent_token(config: AssistantConfig) -> str | None:
     return token
 
 
-def require_agent(request: Request, credentials: HTTPAuthorizationCredentials | None) -> None:
-    """Raise 503 when no token is configured, 401 when the request's bearer token is missing or wrong."""
-    expected = request.app.state.agent_token
-    if expected is None:
+def require_agent(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The agent acting: 503 when no token or account is configured, 401 when the bearer token is neither the
+    agent token nor a console session's (issued at login)."""
+    login = request.app.state.agent_login
+    if not login.enabled:
         raise HTTPException(503, f"the handoff API is disabled: set {TOKEN_ENV} (or server.agent_token)")
     given = credentials.credentials if credentials is not None else ""
-    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+    if login.check_token(given):
+        return "agent"
+    agent = login.agent_of(given)
+    if agent is None:
         raise HTTPException(401, "missing or wrong agent token", headers={"WWW-Authenticate": "Bearer"})
+    return agent

@@ -7,30 +7,37 @@ import logging
 import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import parse_qsl, urlsplit
 
-from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket
+from fastapi import FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from assistant.config import AssistantConfig
+from assistant import events
+from assistant.agents.auth import AgentLogin
+from assistant.agents.console import Console
+from assistant.agents.hub import hub_for
+from assistant.config import AssistantConfig, ConfigError
 from assistant.engines import Engines
+from assistant.events import HubKind
 from assistant.handoff import HandoffDesk
+from assistant.records.recorder import Recorder
+from assistant.records.retention import purge_old_conversations
+from assistant.records.store import open_store
+from assistant.records.webhook import SECRET_ENV, WebhookSender, webhook_secret
 from assistant.reload import watch_catalog_export, watch_config
 from assistant.server import twilio_auth
 from assistant.server.admission import POLICY_VIOLATION, TRY_AGAIN_LATER, Admission
-from assistant.server.agent_auth import TOKEN_ENV, agent_token, bearer, require_agent
+from assistant.server.agent_auth import TOKEN_ENV, agent_token, require_agent
 from assistant.server.conversations import Conversations
+from assistant.server.handoff_api import AgentCredentials, handoff_router
 from assistant.server.metrics import Metrics
 from assistant.transports.browser import BrowserTransport
 from assistant.transports.twilio import TwilioTransport, twiml_connect
 from assistant.transports.websocket import WebSocketLimits, WebSocketTransport, to_json
 
 log = logging.getLogger(__name__)
-AgentCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 _MAX_WEBHOOK_BYTES = 64 * 1024  # Twilio's webhook form is a few hundred bytes
 _MAX_PARAMETER_CHARS = 128  # a phone number, a call sid, a language: echoed into TwiML, so bounded
@@ -45,14 +52,25 @@ class ServerState:
         self.config = config
         self.limits = limits
         self.metrics = Metrics()
-        self.desk = HandoffDesk(redact=config.privacy.redact_personal_data)
+        self.store = open_store(config.store)
+        self.recorder = Recorder(self.store, config.privacy.redact_personal_data)
+        secret = webhook_secret(config.handoff)
+        if config.handoff.webhook_url and not secret:
+            raise ConfigError(f"handoff.webhook_url needs a signing secret: set {SECRET_ENV} or handoff.webhook_secret")
+        self.webhook = (
+            WebhookSender(self.store, config.handoff.webhook_url, secret, config.handoff.webhook_attempts)
+            if config.handoff.webhook_url and secret
+            else None
+        )
+        self.desk = HandoffDesk(self.recorder, announce=self.webhook is not None)
+        self.hub = hub_for(self.store.url)
         server = config.server
         self.admission = Admission(server.max_sessions, server.max_sessions_per_client, server.allowed_origins)
         self.stream_tokens = twilio_auth.StreamTokens()
         self.conversations: Conversations | None = None
         self.load_error: str | None = None
         if engines is not None:
-            self.conversations = Conversations(engines, self.metrics, self.desk)
+            self.conversations = Conversations(engines, self.metrics, self.desk, self.hub)
 
     def reconfigure(self, config: AssistantConfig) -> None:
         """A reloaded config: the running conversations' next turns use it."""
@@ -67,7 +85,7 @@ class ServerState:
             log.exception("models failed to load")
             self.load_error = f"{type(exc).__name__}: {exc}"
             return
-        self.conversations = Conversations(engines, self.metrics, self.desk)
+        self.conversations = Conversations(engines, self.metrics, self.desk, self.hub)
         log.info("ready")
 
 
@@ -93,24 +111,37 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        await state.hub.start()
         loading = None if state.conversations else asyncio.create_task(state.load())
         watcher = asyncio.create_task(watch_config(config_path, state.reconfigure)) if config_path else None
         syncing = asyncio.create_task(_sync_catalog(state, loading)) if state.config.catalog.sync_from else None
+        announcing = asyncio.create_task(state.webhook.run()) if state.webhook else None
+        purging = asyncio.create_task(purge_old_conversations(state.store, state.config.store.retention_days))
         yield
-        for task in (loading, watcher, syncing):
+        for task in (loading, watcher, syncing, announcing, purging):
             if task is not None and not task.done():
                 task.cancel()
+        await state.hub.close()
+        await asyncio.to_thread(state.recorder.close)  # what the last conversations said is written
+        state.store.close()
 
+    docs = state.config.server.api_docs or state.config.server.development
     app = FastAPI(
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
         title="Voice shopping assistant",
         version="0.1.0",
         lifespan=lifespan,
         description="Shoppers talk from a browser tab or a phone call. WebSocket protocols: see README.",
     )
     app.state.server = state
-    app.state.agent_token = agent_token(state.config)
-    if app.state.agent_token is None:
-        log.warning("the handoff API (/api/handoffs) is disabled: set %s to enable it", TOKEN_ENV)
+    app.state.agent_login = AgentLogin(state.config, agent_token(state.config))
+    if not app.state.agent_login.enabled:
+        log.warning(
+            "the agent console (/agent) and handoff API (/api/handoffs) are disabled: set %s or server.agent_accounts",
+            TOKEN_ENV,
+        )
     if state.config.server.development:
         log.warning("development mode: unsigned Twilio webhooks and phone streams are accepted")
     elif twilio_auth.auth_token(state.config.server.twilio_auth_token) is None:
@@ -133,30 +164,16 @@ def create_app(
             return JSONResponse({"status": "failed", "error": state.load_error}, status_code=503)
         return JSONResponse({"status": "loading"}, status_code=503)
 
-    @app.get("/metrics", summary="Prometheus metrics")
-    async def metrics() -> Response:
+    @app.get("/metrics", summary="Prometheus metrics (the agent token, unless server.metrics_public)")
+    async def metrics(request: Request, credentials: AgentCredentials = None) -> Response:
+        if not state.config.server.metrics_public:
+            require_agent(request, credentials)
         return Response(state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get(
-        "/api/handoffs",
-        summary="Conversations waiting for a person, with their whole transcript (personal data redacted)",
-        responses={401: {"description": "missing or wrong token"}, 503: {"description": "no token configured"}},
+    app.include_router(
+        handoff_router(lambda request: state.desk, lambda: state.hub.publish_soon({"kind": HubKind.QUEUE}))
     )
-    async def handoffs(request: Request, credentials: AgentCredentials = None) -> list[dict]:
-        require_agent(request, credentials)
-        return [record.to_json() for record in state.desk.records]
-
-    @app.get(
-        "/api/handoffs/{handoff_id}",
-        summary="One handoff: reason, channel, transcript, products, cart and summary",
-        responses={401: {"description": "missing or wrong token"}, 404: {"description": "no such handoff"}},
-    )
-    async def handoff(handoff_id: str, request: Request, credentials: AgentCredentials = None) -> dict:
-        require_agent(request, credentials)
-        record = state.desk.get(handoff_id[:64])
-        if record is None:
-            raise HTTPException(404, "no such handoff")
-        return record.to_json()
+    app.include_router(Console(app.state.agent_login, state.desk, state.hub).router())
 
     async def twilio_voice(request: Request) -> Response:
         form: dict[str, str] = {}
@@ -222,13 +239,7 @@ def create_app(
         if state.conversations is None:
             if transport_type is BrowserTransport:
                 await websocket.send_text(
-                    to_json(
-                        {
-                            "type": "error",
-                            "code": "not_ready",
-                            "message": "the assistant is still starting; try again soon",
-                        }
-                    )
+                    to_json(events.error("not_ready", "the assistant is still starting; try again soon"))
                 )
             await websocket.close(code=TRY_AGAIN_LATER, reason="models are still loading")
             return

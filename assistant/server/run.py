@@ -9,16 +9,21 @@ import time
 import uvicorn
 from fastapi import FastAPI
 
+from assistant.server.header_timeout import HEADER_TIMEOUT_S, protocol_with_header_timeout
+
 # uvicorn closes a connection whose single message exceeds this (code 1009); smaller oversized
 # messages are refused one by one by the transports (WebSocketLimits).
 WS_MAX_SIZE = 1 << 20
 
 
-def uvicorn_config(app: FastAPI, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
+def uvicorn_config(
+    app: FastAPI, host: str, port: int, log_level: str = "info", header_timeout_s: float = HEADER_TIMEOUT_S
+) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
         port=port,
+        http=protocol_with_header_timeout(header_timeout_s),
         ws="websockets-sansio",
         ws_max_size=WS_MAX_SIZE,
         ws_ping_interval=20,
@@ -37,10 +42,17 @@ def serve(app: FastAPI, host: str, port: int) -> None:
 class BackgroundServer:
     """A real uvicorn server on loopback in a thread (tests, load runs)."""
 
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int | None = None):
+    def __init__(
+        self,
+        app: FastAPI,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        header_timeout_s: float = HEADER_TIMEOUT_S,
+    ):
         self.host = host
         self.port = port or _free_port(host)
-        self.server = uvicorn.Server(uvicorn_config(app, self.host, self.port, log_level="warning"))
+        config = uvicorn_config(app, self.host, self.port, log_level="warning", header_timeout_s=header_timeout_s)
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
 
     @property

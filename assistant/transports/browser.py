@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from assistant import events
 from assistant.audio_io import PIPELINE_RATE
 from assistant.transports.outbox import ClientGone, Message
 from assistant.transports.websocket import WebSocketTransport, short, to_json
@@ -14,8 +15,8 @@ class BrowserTransport(WebSocketTransport):
     channel = "browser"
 
     def greet(self) -> None:
-        self.outbox.put(to_json({"type": "ready", "session": self.session_id, "input_sample_rate": PIPELINE_RATE}))
-        self.outbox.put(to_json({"type": "state", "state": "listening"}))
+        self.outbox.put(to_json(events.ready(self.session_id, PIPELINE_RATE)))
+        self.outbox.put(to_json(events.state("listening")))
 
     async def frames(self) -> AsyncIterator[bytes]:
         # `/ws?lang=es-MX`: the page passes the browser's language, used when speech alone is unclear.
@@ -42,32 +43,25 @@ class BrowserTransport(WebSocketTransport):
         if message is None:
             return
         kind = message.get("type")
-        if kind == "played":
+        if kind == events.ClientKind.PLAYED:
             self.playout.acknowledged(str(message.get("seq")))
-        elif kind == "handoff":
+        elif kind == events.ClientKind.HANDOFF:
             self.on_handoff("button")
-        elif kind == "bye":
+        elif kind == events.ClientKind.BYE:
             raise ClientGone("the shopper left")
         else:
             self.bad_input("unknown_type", f"a message of unknown type {short(kind)}; expected played, handoff or bye")
 
     def bad_input(self, code: str, message: str) -> None:
         super().bad_input(code, message)
-        self.outbox.put(to_json({"type": "error", "code": code, "message": message}))
+        self.outbox.put(to_json(events.error(code, message)))
 
     def event(self, event: dict) -> None:
         self.outbox.put(to_json(event))
 
     def _audio_messages(self, chunk: SpeechChunk, mark: str) -> list[Message]:
         pcm = chunk.pcm.astype("<i2").tobytes()
-        header = {
-            "type": "audio",
-            "seq": int(mark),
-            "sample_rate": chunk.sample_rate,
-            "text": chunk.text,
-            "bytes": len(pcm),
-        }
-        return [to_json(header), pcm]
+        return [to_json(events.audio(int(mark), chunk.sample_rate, chunk.text, len(pcm))), pcm]
 
     def _clear_message(self) -> Message:
-        return to_json({"type": "clear"})
+        return to_json(events.clear())

@@ -154,16 +154,17 @@ class LocalAudio:
 
 
 async def talk(engines: Any, audio: LocalAudio) -> None:
+    from assistant.events import Kind
     from assistant.session import Session
 
     def show(event: dict) -> None:
-        if event["type"] == "partial":
+        if event["type"] == Kind.PARTIAL:
             print(f"\r… {event['committed']} {event['tentative']}", end="", file=sys.stderr, flush=True)
-        elif event["type"] == "transcript":
+        elif event["type"] == Kind.TRANSCRIPT:
             print(f"\ryou ({event['language']}): {event['text']}", flush=True)
-        elif event["type"] == "reply":
+        elif event["type"] == Kind.REPLY:
             print(f"assistant: {event['text']}", flush=True)
-        elif event["type"] == "barge_in":
+        elif event["type"] == Kind.BARGE_IN:
             print("[interrupted]", flush=True)
 
     print("listening — speak now (Ctrl+C to stop)", file=sys.stderr)

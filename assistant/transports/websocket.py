@@ -121,6 +121,7 @@ def to_json(message: dict) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
+CLOSE_TIMEOUT_S = 2.0  # a client that does not answer the close handshake is not waited for longer
 MAX_JSON_DEPTH = 32  # the protocol's messages are two levels deep; a nesting bomb is refused unparsed
 
 
@@ -150,3 +151,13 @@ def short(value: object, limit: int = 80) -> str:
     """A client's value, as quoted back to it and in the log: never the whole of a big one."""
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+async def close_quietly(transport: WebSocketTransport, reason: str) -> None:
+    """Close with a reason (the conversation is over), never raising: the client may be gone already."""
+    try:
+        # A close frame carries at most 123 bytes of reason (UTF-8), whatever a client put in it.
+        reason = reason.encode()[:120].decode(errors="ignore")
+        await asyncio.wait_for(transport.websocket.close(code=1000, reason=reason), CLOSE_TIMEOUT_S)
+    except Exception:  # already closed, or a client that does not answer the close handshake
+        pass
