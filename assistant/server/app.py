@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import uuid
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import FastAPI, HTTPException, Request, WebSocket
@@ -38,6 +41,7 @@ from assistant.transports.twilio import TwilioTransport, twiml_connect
 from assistant.transports.websocket import WebSocketLimits, WebSocketTransport, to_json
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 _MAX_WEBHOOK_BYTES = 64 * 1024  # Twilio's webhook form is a few hundred bytes
 _MAX_PARAMETER_CHARS = 128  # a phone number, a call sid, a language: echoed into TwiML, so bounded
@@ -80,13 +84,42 @@ class ServerState:
 
     async def load(self) -> None:
         try:
-            engines = await asyncio.to_thread(Engines.load, self.config)
+            engines = await _in_own_thread(Engines.load, self.config)
         except Exception as exc:  # reported by /readyz; /healthz stays up so the error can be read
             log.exception("models failed to load")
             self.load_error = f"{type(exc).__name__}: {exc}"
             return
         self.conversations = Conversations(engines, self.metrics, self.desk, self.hub)
         log.info("ready")
+
+
+async def _in_own_thread(work: Callable[..., T], *args: object) -> T:
+    """Run `work` on a daemon thread of its own, not the loop's default executor: asyncio waits for the default
+    executor's threads when the loop closes, so a server stopped while the models load would wait for them."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: object, failure: BaseException | None) -> None:
+        if done.done():
+            return
+        if failure is not None:
+            done.set_exception(failure)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        result, failure = None, None
+        try:
+            result = work(*args)
+        except Exception as exc:  # handed to the awaiting task
+            failure = exc
+        try:
+            loop.call_soon_threadsafe(settle, result, failure)
+        except RuntimeError:  # the server has stopped meanwhile: nobody waits for it
+            pass
+
+    threading.Thread(target=run, name="model-load", daemon=True).start()
+    return await done
 
 
 async def _sync_catalog(state: ServerState, loading: asyncio.Task | None) -> None:
